@@ -1,0 +1,2 @@
+// Replaced by the foundation's real setup (Postgres + Redis) shortly.
+export default async function setup(): Promise<void> {}

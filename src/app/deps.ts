@@ -1,0 +1,17 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * What use cases, routes and job handlers are given. Built once in the composition root
+ * (`main.ts`) or by a test; nothing here is a Fastify decorator, so a worker uses it without HTTP.
+ */
+export interface Deps {
+  config: Config;
+  clock: Clock;
+  database: Database;
+  redis: Redis;
+  logger: Logger;
+}

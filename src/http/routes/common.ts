@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { normalisePhone } from '../../domain/phone.js';
+
+/** A phone number in any common format, stored as E.164; an impossible number fails the field. */
+export const phoneInput = z
+  .string()
+  .min(1)
+  .transform((value, ctx) => {
+    const result = normalisePhone(value);
+    if (result.ok) return result.e164;
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid phone number (write it with its country code, e.g. +54 11 5000-0100)` });
+    return z.NEVER;
+  })
+  .meta({ example: '+54 9 11 5000-0101', description: 'Any common format; stored as E.164' });
+
+export const languageInput = z.enum(['es', 'en', 'pt']);
+
+export const timeZoneInput = z
+  .string()
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return zone.includes('/') || zone === 'UTC';
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as America/Argentina/Buenos_Aires')
+  .meta({ example: 'America/Argentina/Buenos_Aires' });
+
+export const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.coerce.number().int().min(0).optional().describe('nextCursor from the previous page'),
+});
+
+export const instantOutput = z.iso.datetime();
+export const iso = (d: Date) => d.toISOString();
+export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.number().int().nullable() });
+
+/** Cursor pagination over ascending ids: fetch `limit + 1` rows, hand back `limit` and where to go on. */
+export function page<Row extends { id: number }, Out>(rows: Row[], limit: number, map: (row: Row) => Out): { items: Out[]; nextCursor: number | null } {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  return { items: kept.map(map), nextCursor: more ? kept[kept.length - 1]!.id : null };
+}
+
+export const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -1,0 +1,34 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { maskPhone } from './domain/phone.js';
+
+const PHONE = /\+[1-9]\d{6,14}/g;
+
+/** Masks every E.164 number in a log value, however deep: phone numbers are personal data. */
+export function maskPhonesDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(PHONE, (m) => maskPhone(m));
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => maskPhonesDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskPhonesDeep(v, depth + 1);
+  return out;
+}
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-twilio-signature"]'], censor: '[redacted]' },
+    formatters: { log: (object) => maskPhonesDeep(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => maskPhonesDeep(a)) as Parameters<typeof method>);
+      },
+    },
+  };
+}
+
+export function createLogger(level: string): Logger {
+  return pino(loggerOptions(level));
+}
+
+export type { Logger };

@@ -1,0 +1,51 @@
+import { Redis } from 'ioredis';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Deps } from './app/deps.js';
+import { createDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { buildApp, type App } from './http/app.js';
+import type { Logger } from './logger.js';
+import { startWorker, type RunningWorker } from './worker/worker.js';
+
+export interface RunningService {
+  deps: Deps;
+  app?: App;
+  worker?: RunningWorker;
+  /** The address the web role listens on. */
+  url?: string;
+  /** Graceful: stops accepting, lets in-flight requests and jobs finish, then closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the process roles named by `config.ROLE` against the configured Postgres and Redis,
+ * after applying pending migrations (safe when several processes start at once).
+ */
+export async function startService(config: Config, options: { clock: Clock; logger: Logger; host?: string }): Promise<RunningService> {
+  await runMigrations(config.DATABASE_URL);
+  const database = createDatabase(config.DATABASE_URL);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const deps: Deps = { config, clock: options.clock, database, redis, logger: options.logger };
+
+  let app: App | undefined;
+  let url: string | undefined;
+  if (config.ROLE === 'web' || config.ROLE === 'all') {
+    app = await buildApp(deps);
+    url = await app.listen({ port: config.PORT, host: options.host ?? '0.0.0.0' });
+  }
+  const worker = config.ROLE === 'worker' || config.ROLE === 'all' ? await startWorker(deps) : undefined;
+
+  return {
+    deps,
+    app,
+    worker,
+    url,
+    async close() {
+      await app?.close();
+      await worker?.close();
+      await database.close();
+      redis.disconnect();
+    },
+  };
+}

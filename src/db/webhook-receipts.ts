@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db, Tx } from './client.js';
+import { webhookReceipts } from './schema.js';
+
+export interface WebhookAnswer {
+  statusCode: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * The receipt key of one webhook delivery: the Twilio SID it concerns plus a digest of the URL
+ * (which names the step) and every parameter. Twilio's retries of the same request get the same key.
+ */
+export function receiptKey(sid: string, url: string, params: Record<string, string>): string {
+  const canonical = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+  return `${sid}:${createHash('sha256').update(`${url}\n${canonical}`).digest('base64url').slice(0, 32)}`;
+}
+
+/**
+ * Runs `work` at most once per key, in one transaction with the receipt. A replay — even one
+ * arriving while the first is still running — waits for the first to commit and gets its answer;
+ * `work` is not run again and nothing changes. `after` effects run only for the first delivery.
+ */
+export async function answerOnce<E>(
+  db: Db,
+  key: string,
+  work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>,
+): Promise<{ answer: WebhookAnswer; after: E[]; replay: boolean }> {
+  return db.transaction(async (tx) => {
+    // The unique key blocks a concurrent duplicate here until this transaction ends.
+    const claimed = await tx
+      .insert(webhookReceipts)
+      .values({ key, statusCode: 0, contentType: '', body: '' })
+      .onConflictDoNothing()
+      .returning({ key: webhookReceipts.key });
+    if (claimed.length === 0) {
+      const [stored] = await tx.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
+      return { answer: { statusCode: stored!.statusCode, contentType: stored!.contentType, body: stored!.body }, after: [], replay: true };
+    }
+    const { answer, after } = await work(tx);
+    await tx
+      .update(webhookReceipts)
+      .set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body })
+      .where(eq(webhookReceipts.key, key));
+    return { answer, after, replay: false };
+  });
+}
+
+/** Receipts older than `before` can no longer be replayed by Twilio (it retries for minutes, not days). */
+export async function pruneReceipts(db: Db, before: Date): Promise<number> {
+  const result = await db.execute(sql`delete from webhook_receipts where created_at < ${before}`);
+  return result.count;
+}

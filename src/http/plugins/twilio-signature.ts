@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import { HttpProblem } from '../problem.js';
+
+/**
+ * Checks `X-Twilio-Signature` against the URL Twilio was told to call (PUBLIC_BASE_URL + the path
+ * and query it requested) and the form parameters. A forged or unsigned webhook is refused before
+ * anything is read or written.
+ */
+export function verifyTwilioSignature(request: FastifyRequest, publicBaseUrl: string, authToken: string): Record<string, string> {
+  const signature = request.headers['x-twilio-signature'];
+  const params = formParams(request.body);
+  const url = publicBaseUrl + request.url;
+  if (typeof signature !== 'string' || !twilio.validateRequest(authToken, signature, url, params)) {
+    throw new HttpProblem(403, 'This webhook is not signed by Twilio for this service');
+  }
+  return params;
+}
+
+function formParams(body: unknown): Record<string, string> {
+  if (!body || typeof body !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') out[key] = value;
+    else if (Array.isArray(value) && typeof value[0] === 'string') out[key] = value[0];
+  }
+  return out;
+}

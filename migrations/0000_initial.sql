@@ -310,7 +310,7 @@ CREATE INDEX "contracts_customer_idx" ON "contracts" USING btree ("customer_id")
 CREATE UNIQUE INDEX "customers_code_key" ON "customers" USING btree ("code");--> statement-breakpoint
 CREATE UNIQUE INDEX "engineers_phone_key" ON "engineers" USING btree ("phone");--> statement-breakpoint
 CREATE UNIQUE INDEX "escalation_levels_position_key" ON "escalation_levels" USING btree ("policy_id","position");--> statement-breakpoint
-CREATE UNIQUE INDEX "escalation_policies_name_key" ON "escalation_policies" USING btree ("name");--> statement-breakpoint
+CREATE UNIQUE INDEX "escalation_policies_name_key" ON "escalation_policies" USING btree ("name") WHERE "escalation_policies"."archived_at" is null;--> statement-breakpoint
 CREATE INDEX "escalation_targets_level_idx" ON "escalation_targets" USING btree ("level_id");--> statement-breakpoint
 CREATE INDEX "escalation_targets_engineer_idx" ON "escalation_targets" USING btree ("engineer_id");--> statement-breakpoint
 CREATE INDEX "escalation_targets_rotation_idx" ON "escalation_targets" USING btree ("rotation_id");--> statement-breakpoint
@@ -318,7 +318,7 @@ CREATE UNIQUE INDEX "incidents_one_open_per_integration" ON "incidents" USING bt
 CREATE INDEX "incidents_escalation_due_idx" ON "incidents" USING btree ("escalation_next_at") WHERE "incidents"."escalation_next_at" is not null;--> statement-breakpoint
 CREATE INDEX "incidents_status_idx" ON "incidents" USING btree ("status","id");--> statement-breakpoint
 CREATE INDEX "incidents_customer_idx" ON "incidents" USING btree ("customer_id","id");--> statement-breakpoint
-CREATE UNIQUE INDEX "integrations_customer_name_key" ON "integrations" USING btree ("customer_id",lower("name"));--> statement-breakpoint
+CREATE UNIQUE INDEX "integrations_customer_name_key" ON "integrations" USING btree ("customer_id",lower("name")) WHERE "integrations"."archived_at" is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "notifications_dedupe_key" ON "notifications" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "notifications_twilio_sid_key" ON "notifications" USING btree ("twilio_sid");--> statement-breakpoint
 CREATE INDEX "notifications_pending_idx" ON "notifications" USING btree ("status","not_before") WHERE "notifications"."status" in ('pending', 'sending');--> statement-breakpoint
@@ -326,7 +326,7 @@ CREATE INDEX "notifications_incident_idx" ON "notifications" USING btree ("incid
 CREATE INDEX "rotation_overrides_window_idx" ON "rotation_overrides" USING btree ("rotation_id","starts_at","ends_at");--> statement-breakpoint
 CREATE INDEX "rotation_participants_engineer_idx" ON "rotation_participants" USING btree ("engineer_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "rotation_versions_effective_key" ON "rotation_versions" USING btree ("rotation_id","effective_from");--> statement-breakpoint
-CREATE UNIQUE INDEX "rotations_name_key" ON "rotations" USING btree ("name");--> statement-breakpoint
+CREATE UNIQUE INDEX "rotations_name_key" ON "rotations" USING btree ("name") WHERE "rotations"."archived_at" is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "sms_conversations_key" ON "sms_conversations" USING btree ("customer_phone","standby_phone");--> statement-breakpoint
 CREATE UNIQUE INDEX "standby_numbers_phone_key" ON "standby_numbers" USING btree ("phone");--> statement-breakpoint
 CREATE INDEX "timeline_incident_idx" ON "timeline_entries" USING btree ("incident_id","id");

@@ -86,7 +86,7 @@ export const integrations = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('integrations_customer_name_key').on(t.customerId, sql`lower(${t.name})`),
+    uniqueIndex('integrations_customer_name_key').on(t.customerId, sql`lower(${t.name})`).where(sql`${t.archivedAt} is null`),
     check('integrations_built_by', sql`${t.builtBy} in ('vendor', 'selfservice')`),
   ],
 );
@@ -131,7 +131,7 @@ export const rotations = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('rotations_name_key').on(t.name)],
+  (t) => [uniqueIndex('rotations_name_key').on(t.name).where(sql`${t.archivedAt} is null`)],
 );
 
 /**
@@ -219,7 +219,7 @@ export const escalationPolicies = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('escalation_policies_name_key').on(t.name), check('escalation_policies_repeat', sql`${t.repeat} between 0 and 10`)],
+  (t) => [uniqueIndex('escalation_policies_name_key').on(t.name).where(sql`${t.archivedAt} is null`), check('escalation_policies_repeat', sql`${t.repeat} between 0 and 10`)],
 );
 
 export const escalationLevels = pgTable(

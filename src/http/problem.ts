@@ -87,9 +87,11 @@ export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.detail, error.extras);
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const where = error.validationContext ?? 'body';
+      // Body fields are named as they are written (`phone`, `levels.0.targets`); query and path
+      // parameters carry their place (`query.limit`, `params.id`).
+      const where = error.validationContext === 'body' || !error.validationContext ? [] : [error.validationContext === 'querystring' ? 'query' : error.validationContext];
       const errors = error.validation.map((issue) => ({
-        field: [where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+        field: [...where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].join('.') || 'body',
         message: issue.message ?? 'is invalid',
       }));
       return sendProblem(reply, 422, errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });

@@ -48,3 +48,26 @@ export function page<Row extends { id: number }, Out>(rows: Row[], limit: number
 }
 
 export const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** An instant written as ISO 8601 with `Z` or an offset (`2026-11-23T12:00:00-03:00`); parsed to a Date. */
+export const instantInput = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .meta({ example: '2026-11-23T12:00:00-03:00', description: 'ISO 8601 instant with Z or an offset' });
+
+/** A reference to another resource by id, in a body. */
+export const idInput = z.number().int().positive();
+
+/** A reference to another resource by id, in a query string. */
+export const idQuery = z.coerce.number().int().positive();
+
+type WithoutDefaults<Shape extends z.ZodRawShape> = { [K in keyof Shape]: Shape[K] extends z.ZodDefault<infer Inner> ? Inner : Shape[K] };
+
+/**
+ * The PATCH body of a create schema: every field optional and no defaults. (zod 4's `.partial()`
+ * keeps a field's `.default()`, so a PATCH that leaves the field out would reset it.)
+ */
+export function patchOf<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
+  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field]));
+  return z.object(shape as WithoutDefaults<Shape>).partial();
+}

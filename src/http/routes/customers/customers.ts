@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { customers } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
-import { booleanQuery, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, timeZoneInput } from '../common.js';
+import { booleanQuery, patchOf, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, timeZoneInput } from '../common.js';
 
 const customerInput = z.object({
   code: z.string().regex(/^[0-9]{3,8}$/, 'must be 3 to 8 digits (callers type it on the keypad)'),
@@ -58,7 +58,7 @@ export const customerRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     return toOutput(row);
   });
 
-  r.patch('/customers/:id', { schema: { tags, summary: 'Update a customer', params: idParams, body: customerInput.partial(), response: { 200: customerOutput } } }, async (request) => {
+  r.patch('/customers/:id', { schema: { tags, summary: 'Update a customer', params: idParams, body: patchOf(customerInput), response: { 200: customerOutput } } }, async (request) => {
     const [row] = await db.update(customers).set({ ...request.body, updatedAt: deps.clock.now() }).where(eq(customers.id, request.params.id)).returning();
     if (!row) throw notFound('customer', request.params.id);
     return toOutput(row);

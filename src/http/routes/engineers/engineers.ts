@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import type { Executor } from '../../../db/client.js';
 import { engineers } from '../../../db/schema.js';
 import { conflict, notFound } from '../../problem.js';
-import { booleanQuery, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, phoneInput, timeZoneInput } from '../common.js';
+import { booleanQuery, patchOf, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, phoneInput, timeZoneInput } from '../common.js';
 
 const engineerInput = z.object({
   name: z.string().trim().min(1).max(200),
@@ -44,19 +44,20 @@ export interface EngineerUse {
  * has not ended, or an escalation policy level. Archiving them there would silently leave a gap.
  */
 export async function engineerUses(db: Executor, engineerId: number, now: Date): Promise<EngineerUse[]> {
+  const at = now.toISOString(); // raw SQL parameters travel as text
   const rows = await db.execute<{ kind: EngineerUse['kind']; id: number; name: string }>(sql`
     select distinct 'rotation' as kind, r.id::int as id, r.name
       from rotation_participants p
       join rotation_versions v on v.id = p.rotation_version_id
       join rotations r on r.id = v.rotation_id
      where p.engineer_id = ${engineerId} and r.archived_at is null
-       and (v.effective_from > ${now} or v.effective_from = (
+       and (v.effective_from > ${at} or v.effective_from = (
              select max(v2.effective_from) from rotation_versions v2
-              where v2.rotation_id = v.rotation_id and v2.effective_from <= ${now}))
+              where v2.rotation_id = v.rotation_id and v2.effective_from <= ${at}))
     union
     select distinct 'rotation_override', r.id::int, r.name
       from rotation_overrides o join rotations r on r.id = o.rotation_id
-     where (o.engineer_id = ${engineerId} or o.replaces_engineer_id = ${engineerId}) and o.ends_at > ${now} and r.archived_at is null
+     where (o.engineer_id = ${engineerId} or o.replaces_engineer_id = ${engineerId}) and o.ends_at > ${at} and r.archived_at is null
     union
     select distinct 'escalation_policy', p.id::int, p.name
       from escalation_targets t
@@ -101,7 +102,7 @@ export const engineerRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     return toOutput(row);
   });
 
-  r.patch('/engineers/:id', { schema: { tags, summary: 'Update an engineer', params: idParams, body: engineerInput.partial(), response: { 200: engineerOutput } } }, async (request) => {
+  r.patch('/engineers/:id', { schema: { tags, summary: 'Update an engineer', params: idParams, body: patchOf(engineerInput), response: { 200: engineerOutput } } }, async (request) => {
     const [row] = await db.update(engineers).set({ ...request.body, updatedAt: deps.clock.now() }).where(eq(engineers.id, request.params.id)).returning();
     if (!row) throw notFound('engineer', request.params.id);
     return toOutput(row);

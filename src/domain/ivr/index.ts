@@ -1,0 +1,15 @@
+export {
+  LANGUAGE_DIGITS,
+  MAX_IVR_ATTEMPTS,
+  ivrCustomerLookups,
+  recordIncidentReference,
+  stepIvr,
+  type Gather,
+  type IvrContext,
+  type IvrEffect,
+  type IvrInput,
+  type IvrState,
+  type IvrStep,
+  type Prompt,
+  type RecordSpec,
+} from './ivr.js';

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
           ...Object.values(demo.engineers).map((e) => ({ number: e.phone, name: e.name, kind: e === demo.engineers.admin ? ('admin' as const) : ('engineer' as const) })),
         ],
         standbyNumbers: [demo.numbers.acmeDedicated, demo.numbers.shared],
+        autoTickMs: 1000,
       });
       stops.push(() => sim.close());
       env.TWILIO_API_BASE_URL = sim.url;

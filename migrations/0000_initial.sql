@@ -16,6 +16,17 @@ CREATE TABLE "calendar_tokens" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "call_sessions" (
+	"call_sid" text PRIMARY KEY NOT NULL,
+	"from_phone" text NOT NULL,
+	"standby_phone" text NOT NULL,
+	"state" jsonb NOT NULL,
+	"events" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"first_contact_at" timestamp with time zone NOT NULL,
+	"incident_id" bigint,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "contacts" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "contacts_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"customer_id" bigint NOT NULL,
@@ -142,6 +153,7 @@ CREATE TABLE "incidents" (
 	"escalation_round" integer DEFAULT 0 NOT NULL,
 	"escalation_next_at" timestamp with time zone,
 	"escalation_exhausted_at" timestamp with time zone,
+	"escalation_stopped_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "incidents_severity" CHECK ("incidents"."severity" in ('blocker', 'high')),
@@ -169,6 +181,8 @@ CREATE TABLE "notifications" (
 	"from_phone" text NOT NULL,
 	"body" text NOT NULL,
 	"priority" integer NOT NULL,
+	"level" integer,
+	"round" integer,
 	"dedupe_key" text NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
@@ -271,6 +285,7 @@ CREATE TABLE "webhook_receipts" (
 );
 --> statement-breakpoint
 ALTER TABLE "calendar_tokens" ADD CONSTRAINT "calendar_tokens_engineer_id_engineers_id_fk" FOREIGN KEY ("engineer_id") REFERENCES "public"."engineers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "call_sessions" ADD CONSTRAINT "call_sessions_incident_id_incidents_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incidents"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contacts" ADD CONSTRAINT "contacts_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contacts_log" ADD CONSTRAINT "contacts_log_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contacts_log" ADD CONSTRAINT "contacts_log_integration_id_integrations_id_fk" FOREIGN KEY ("integration_id") REFERENCES "public"."integrations"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint

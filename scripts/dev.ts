@@ -14,6 +14,7 @@ import { loadDemoData, demo } from '../src/app/demo-data.js';
 import { startLocalPostgres } from './local/postgres.js';
 import { startLocalRedis } from './local/redis.js';
 import { startSimulator } from '../sim/server.js';
+import { DEMO_PHONES, DEMO_STANDBY_NUMBERS } from '../sim/demo.js';
 
 const DEV_DEFAULTS = {
   TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
@@ -77,14 +78,8 @@ async function main(): Promise<void> {
         authToken: env.TWILIO_AUTH_TOKEN!,
         serviceBaseUrl: env.PUBLIC_BASE_URL,
         port: Number(env.SIM_PORT ?? port + 1),
-        phones: [
-          ...demo.acme.contacts.map((number, i) => ({ number, name: `Acme Retail contact ${i + 1}`, kind: 'customer' as const })),
-          { number: demo.beta.contact, name: 'Beta Logistics contact', kind: 'customer' as const },
-          { number: demo.gamma.contact, name: 'Gamma Pagamentos contact', kind: 'customer' as const },
-          { number: '+5491150000999', name: 'Unknown caller', kind: 'customer' as const },
-          ...Object.values(demo.engineers).map((e) => ({ number: e.phone, name: e.name, kind: e === demo.engineers.admin ? ('admin' as const) : ('engineer' as const) })),
-        ],
-        standbyNumbers: [demo.numbers.acmeDedicated, demo.numbers.shared],
+        phones: [...DEMO_PHONES, { number: '+5491150000999', name: 'Unknown caller', kind: 'customer' }],
+        standbyNumbers: DEMO_STANDBY_NUMBERS,
         autoTickMs: 1000,
       });
       stops.push(() => sim.close());

@@ -7,6 +7,8 @@ import { runMigrations } from './db/migrate.js';
 import { buildApp, type App } from './http/app.js';
 import type { Logger } from './logger.js';
 import { startWorker, type RunningWorker } from './worker/worker.js';
+import { Scheduler } from './worker/scheduler.js';
+import { createTwilioClient } from './twilio/client.js';
 
 export interface RunningService {
   deps: Deps;
@@ -26,7 +28,8 @@ export async function startService(config: Config, options: { clock: Clock; logg
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const deps: Deps = { config, clock: options.clock, database, redis, logger: options.logger };
+  const scheduler = new Scheduler(redis, options.clock);
+  const deps: Deps = { config, clock: options.clock, database, redis, logger: options.logger, scheduler, twilio: createTwilioClient(config) };
 
   let app: App | undefined;
   let url: string | undefined;
@@ -44,6 +47,7 @@ export async function startService(config: Config, options: { clock: Clock; logg
     async close() {
       await app?.close();
       await worker?.close();
+      await scheduler.close();
       await database.close();
       redis.disconnect();
     },

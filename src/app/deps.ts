@@ -3,10 +3,12 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { TwilioClient } from '../twilio/client.js';
+import type { Scheduler } from '../worker/scheduler.js';
 
 /**
  * What use cases, routes and job handlers are given. Built once in the composition root
- * (`main.ts`) or by a test; nothing here is a Fastify decorator, so a worker uses it without HTTP.
+ * (`service.ts`) or by a test; nothing here is a Fastify decorator, so a worker uses it without HTTP.
  */
 export interface Deps {
   config: Config;
@@ -14,4 +16,6 @@ export interface Deps {
   database: Database;
   redis: Redis;
   logger: Logger;
+  scheduler: Scheduler;
+  twilio: TwilioClient;
 }

@@ -296,6 +296,8 @@ export const incidents = pgTable(
     escalationRound: integer('escalation_round').notNull().default(0),
     escalationNextAt: instant('escalation_next_at'),
     escalationExhaustedAt: instant('escalation_exhausted_at'),
+    /** Set when an acknowledgement, resolution or close ended the escalation. */
+    escalationStoppedAt: instant('escalation_stopped_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -345,6 +347,9 @@ export const notifications = pgTable(
     fromPhone: text('from_phone').notNull(),
     body: text('body').notNull(),
     priority: integer('priority').notNull(),
+    /** For pages: the escalation step that sent it, so "press 2" escalates from that step only. */
+    level: integer('level'),
+    round: integer('round'),
     /** Makes "a job run twice pages once" a constraint: one row per incident, step and target. */
     dedupeKey: text('dedupe_key').notNull(),
     status: text('status', { enum: ['pending', 'sending', 'sent', 'delivered', 'failed', 'answered', 'no_answer', 'busy', 'completed', 'canceled'] })
@@ -387,6 +392,23 @@ export const smsConversations = pgTable(
   },
   (t) => [uniqueIndex('sms_conversations_key').on(t.customerPhone, t.standbyPhone)],
 );
+
+/**
+ * A voice call to a standby number while the IVR runs: its state between webhooks and every
+ * prompt and keypress so far, written to the incident's timeline (or the contacts log) when the
+ * call reaches a decision.
+ */
+export const callSessions = pgTable('call_sessions', {
+  callSid: text('call_sid').primaryKey(),
+  fromPhone: text('from_phone').notNull(),
+  standbyPhone: text('standby_phone').notNull(),
+  state: jsonb('state').$type<Record<string, unknown>>().notNull(),
+  events: jsonb('events').$type<Array<Record<string, unknown>>>().notNull().default([]),
+  /** The first webhook's arrival: the SLA clocks start here. */
+  firstContactAt: instant('first_contact_at').notNull(),
+  incidentId: ref('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+  updatedAt: instant('updated_at').notNull(),
+});
 
 /** STOP from a phone to a standby number: no further texts to that phone from that number. */
 export const smsOptOuts = pgTable(

@@ -10,6 +10,11 @@ import { registerProblemHandler } from './problem.js';
 import { registerAuth, hashToken } from './plugins/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/api.js';
+import { calendarRoutes } from './routes/calendar/calendar.js';
+import { ackLinkRoutes } from './routes/ack-links.js';
+import { pagingWebhooks } from './routes/twilio/paging.js';
+import { smsWebhook } from './routes/twilio/sms.js';
+import { voiceWebhooks } from './routes/twilio/voice.js';
 
 export type App = FastifyInstance;
 
@@ -54,6 +59,12 @@ export async function buildApp(deps: Deps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  // Public: calendar apps cannot send a bearer token; the secret address is the credential.
+  await app.register(calendarRoutes(deps));
+  await app.register(smsWebhook(deps));
+  await app.register(voiceWebhooks(deps));
+  await app.register(pagingWebhooks(deps));
+  await app.register(ackLinkRoutes(deps));
   await app.register(
     async (api) => {
       await api.register(rateLimit, {

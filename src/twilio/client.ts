@@ -1,7 +1,32 @@
 import twilio from 'twilio';
 import type { Config } from '../config.js';
 
+type RequestOptions<T> = import('twilio/lib/base/RequestClient.js').RequestOptions<T>;
+
 export type TwilioClient = ReturnType<typeof twilio>;
+
+/**
+ * The library's own HTTP client, plus one thing it drops: Twilio's `Retry-After` header on 429
+ * and 5xx answers. It is copied into the error body's `details.retryAfterSeconds`, where the
+ * library's RestException carries it to the sender.
+ */
+class RetryAfterAwareClient extends twilio.RequestClient {
+  override async request<TData>(opts: RequestOptions<TData>) {
+    const response = await super.request<TData>(opts);
+    const retryAfter = response.headers?.['retry-after'];
+    if (response.statusCode >= 400 && retryAfter !== undefined) {
+      const seconds = Number(retryAfter);
+      try {
+        const body = typeof response.body === 'string' ? JSON.parse(response.body) : { ...(response.body as object) };
+        body.details = { ...(body.details ?? {}), retryAfterSeconds: Number.isFinite(seconds) ? seconds : undefined };
+        response.body = JSON.stringify(body) as TData;
+      } catch {
+        // Not JSON: the sender falls back to its own backoff.
+      }
+    }
+    return response;
+  }
+}
 
 /**
  * The official Twilio client. With `TWILIO_API_BASE_URL` set (the simulator, everywhere but
@@ -9,7 +34,23 @@ export type TwilioClient = ReturnType<typeof twilio>;
  * never used for this.
  */
 export function createTwilioClient(config: Pick<Config, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_API_BASE_URL'>): TwilioClient {
-  const client = twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { autoRetry: false });
+  const client = twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { autoRetry: false, httpClient: new RetryAfterAwareClient({ timeout: 15_000 }) });
   if (config.TWILIO_API_BASE_URL) client.api.baseUrl = config.TWILIO_API_BASE_URL;
   return client;
+}
+
+/** What went wrong sending, in the terms the send worker decides on. */
+export type SendFailure =
+  | { kind: 'rate_limited'; retryAfterMs: number | null; message: string }
+  | { kind: 'transient'; retryAfterMs: number | null; message: string }
+  | { kind: 'permanent'; code: number | null; message: string };
+
+/** Classifies an error from the twilio library: 429 → rate limited, 5xx/network → transient, other 4xx → permanent. */
+export function classifySendError(error: unknown): SendFailure {
+  const e = error as { status?: number; code?: number; message?: string; details?: { retryAfterSeconds?: number } };
+  const message = e?.message ?? String(error);
+  const retryAfterMs = typeof e?.details?.retryAfterSeconds === 'number' ? e.details.retryAfterSeconds * 1000 : null;
+  if (e?.status === 429 || e?.code === 20429) return { kind: 'rate_limited', retryAfterMs, message };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { kind: 'permanent', code: e.code ?? null, message };
+  return { kind: 'transient', retryAfterMs, message };
 }

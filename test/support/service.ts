@@ -7,6 +7,8 @@ import type { Deps } from '../../src/app/deps.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase } from './database.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
+import { Scheduler } from '../../src/worker/scheduler.js';
 
 /** Monday 2026-11-23 12:00 in Buenos Aires: inside working hours, the demo contracts active. */
 export const DEFAULT_TEST_START = '2026-11-23T15:00:00Z';
@@ -43,7 +45,8 @@ export async function startTestService(options: { start?: string; env?: Record<s
   const clock = new ManualClock(options.start ?? DEFAULT_TEST_START);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const logger = createLogger(config.LOG_LEVEL);
-  const deps: Deps = { config, clock, database, redis, logger };
+  const scheduler = new Scheduler(redis, clock, `t${randomBytes(5).toString('hex')}`);
+  const deps: Deps = { config, clock, database, redis, logger, scheduler, twilio: createTwilioClient(config) };
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -54,6 +57,7 @@ export async function startTestService(options: { start?: string; env?: Record<s
     auth: { authorization: `Bearer ${config.ADMIN_API_TOKEN}` },
     async close() {
       await app.close();
+      await scheduler.close();
       redis.disconnect();
       await database.close();
     },

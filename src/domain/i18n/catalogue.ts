@@ -124,6 +124,17 @@ export interface Catalogue {
     handoff(p: { rotationName: string; from: CalendarMoment; until: CalendarMoment }): string;
     escalationExhausted(p: PageDetails): string;
     noOpenPage(): string;
+    incidentNotFound(p: { reference: number }): string;
+    incidentClosed(p: { reference: number }): string;
+    alreadyAcknowledged(p: { reference: number; engineerName: string }): string;
+    /** The escalation already moved on, ran out or stopped: pressing 2 / ESC changed nothing. */
+    notEscalating(p: { reference: number }): string;
+    /** Said on a page call when a key other than 1 or 2 was pressed, or none. */
+    voiceChoose(): string;
+    /** The acknowledgement link's confirm page. */
+    linkConfirm(p: { reference: number; customerName: string; integrationName: string }): string;
+    linkButton(): string;
+    linkExpired(): string;
     severalOpenPages(p: { references: readonly number[] }): string;
     missingReference(p: { example: string }): string;
     missingText(p: { example: string }): string;

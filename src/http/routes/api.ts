@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Deps } from '../../app/deps.js';
+import { incidentRoutes } from './incidents/incidents.js';
+import { reportRoutes } from './reports/reports.js';
 import { apiTokenRoutes } from './api-tokens/api-tokens.js';
 import { contactRoutes } from './contacts/contacts.js';
 import { contactsLogRoutes } from './contacts-log/contacts-log.js';
@@ -8,6 +10,7 @@ import { customerRoutes } from './customers/customers.js';
 import { engineerRoutes } from './engineers/engineers.js';
 import { escalationPolicyRoutes } from './escalation-policies/escalation-policies.js';
 import { integrationRoutes } from './integrations/integrations.js';
+import { rotationRoutes } from './rotations/rotations.js';
 import { standbyNumberRoutes } from './standby-numbers/standby-numbers.js';
 
 /** Every admin API area, mounted under /api/v1 behind auth and the rate limit. */
@@ -18,7 +21,10 @@ export const adminApiRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   await app.register(contactRoutes(deps));
   await app.register(standbyNumberRoutes(deps));
   await app.register(engineerRoutes(deps));
+  await app.register(rotationRoutes(deps));
   await app.register(escalationPolicyRoutes(deps));
   await app.register(contactsLogRoutes(deps));
   await app.register(apiTokenRoutes(deps));
+  await app.register(incidentRoutes(deps));
+  await app.register(reportRoutes(deps));
 };

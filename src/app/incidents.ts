@@ -1,0 +1,93 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import { incidents, openIncidentStatuses } from '../db/schema.js';
+import { addTimeline, type TimelineEntry } from '../db/timeline.js';
+import type { Deps } from './deps.js';
+import type { AfterCommit } from './effects.js';
+import { applyEscalation, loadIncidentContext, type IncidentRow } from './paging.js';
+
+export interface OpenIncidentInput {
+  customerId: number;
+  contractId: number;
+  integrationId: number;
+  standbyNumberId: number | null;
+  escalationPolicyId: number;
+  severity: 'blocker' | 'high';
+  channel: 'voice' | 'sms' | 'api';
+  reporterPhone: string | null;
+  description: string;
+  /** When the customer first reached us (the first webhook's arrival): the SLA clocks start here. */
+  firstContactAt: Date;
+  /** What happened before the incident existed (prompts, keypresses, texts), in order. */
+  transcript?: Array<Omit<TimelineEntry, 'incidentId'>>;
+}
+
+export type OpenIncidentResult =
+  | { outcome: 'opened'; incident: IncidentRow; after: AfterCommit[] }
+  /** The customer already has an open incident for this integration: the contact was added to it. */
+  | { outcome: 'added_to_open'; incident: IncidentRow; after: AfterCommit[] };
+
+/**
+ * Opens an incident and starts paging, all in the caller's transaction: the escalation state is
+ * written with the incident, so a crash after commit loses nothing (the reconciler finds the
+ * due step). A second contact about an integration that already has an open incident is added to
+ * that incident instead; the database's partial unique index settles concurrent contacts.
+ */
+export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInput, now: Date): Promise<OpenIncidentResult> {
+  const [created] = await tx
+    .insert(incidents)
+    .values({
+      customerId: input.customerId,
+      contractId: input.contractId,
+      integrationId: input.integrationId,
+      standbyNumberId: input.standbyNumberId,
+      escalationPolicyId: input.escalationPolicyId,
+      severity: input.severity,
+      channel: input.channel,
+      reporterPhone: input.reporterPhone,
+      description: input.description,
+      firstContactAt: input.firstContactAt,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning();
+
+  if (!created) {
+    const [open] = await tx
+      .select()
+      .from(incidents)
+      .where(and(eq(incidents.customerId, input.customerId), eq(incidents.integrationId, input.integrationId), inArray(incidents.status, [...openIncidentStatuses])))
+      .for('update');
+    if (!open) throw new Error('incident insert conflicted but no open incident was found');
+    await addTimeline(tx, [
+      ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: open.id })),
+      {
+        incidentId: open.id,
+        at: input.firstContactAt,
+        actor: 'customer',
+        channel: input.channel === 'api' ? 'api' : input.channel,
+        kind: 'repeat_contact',
+        body: `The customer contacted again (${input.channel}${input.reporterPhone ? ` from ${input.reporterPhone}` : ''}, ${input.severity})${input.description ? `: ${input.description}` : ''}`,
+        data: { severity: input.severity, reporterPhone: input.reporterPhone },
+      },
+    ]);
+    return { outcome: 'added_to_open', incident: open, after: [] };
+  }
+
+  await addTimeline(tx, [
+    ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: created.id })),
+    {
+      incidentId: created.id,
+      at: now,
+      actor: 'system',
+      channel: 'system',
+      kind: 'incident_opened',
+      body: `Incident ${created.id} opened: ${input.severity === 'blocker' ? 'Blocker' : 'High'} via ${input.channel}; first contact ${input.firstContactAt.toISOString()}`,
+      data: { severity: input.severity, channel: input.channel, firstContactAt: input.firstContactAt.toISOString() },
+    },
+  ]);
+  const context = await loadIncidentContext(tx, created.id, { lock: false });
+  const { after } = await applyEscalation(tx, deps, context!, { type: 'start' }, now);
+  return { outcome: 'opened', incident: created, after };
+}

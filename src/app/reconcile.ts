@@ -1,0 +1,34 @@
+import { and, eq, isNotNull, lt } from 'drizzle-orm';
+import { incidents, notifications } from '../db/schema.js';
+import type { Deps } from './deps.js';
+
+/** A claimed send whose worker went quiet this long is taken as lost and sent again. */
+export const STALE_SENDING_MS = 2 * 60_000;
+
+/**
+ * Makes Redis hold a wake-up for everything Postgres says is owed: every running escalation (due
+ * ones run at once, future ones are delayed to their time) and every unsent notification. Safe to
+ * run any time, by any number of processes: job ids are deterministic. This is what makes a Redis
+ * flush, restart or a killed worker lose no page.
+ */
+export async function reconcile(deps: Deps): Promise<{ escalations: number; sends: number }> {
+  const { db } = deps.database;
+  const now = deps.clock.now();
+  const running = await db
+    .select({ id: incidents.id, at: incidents.escalationNextAt })
+    .from(incidents)
+    .where(and(isNotNull(incidents.escalationNextAt), eq(incidents.status, 'triggered')));
+  for (const incident of running) await deps.scheduler.wakeEscalation(incident.id, incident.at!);
+
+  // A send claimed by a worker that died mid-job goes back to pending.
+  await db
+    .update(notifications)
+    .set({ status: 'pending', updatedAt: now })
+    .where(and(eq(notifications.status, 'sending'), lt(notifications.updatedAt, new Date(now.getTime() - STALE_SENDING_MS))));
+  const unsent = await db
+    .select({ id: notifications.id, priority: notifications.priority })
+    .from(notifications)
+    .where(eq(notifications.status, 'pending'));
+  for (const n of unsent) await deps.scheduler.send(n.id, n.priority);
+  return { escalations: running.length, sends: unsent.length };
+}

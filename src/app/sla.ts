@@ -1,0 +1,28 @@
+import type { IncidentRow } from './paging.js';
+import type { contracts } from '../db/schema.js';
+import { slaStatus, type SlaIncident, type SlaStatus, type SlaTargets } from '../domain/sla/sla.js';
+
+type ContractRow = typeof contracts.$inferSelect;
+
+export function targetsOf(contract: ContractRow, severity: 'blocker' | 'high'): SlaTargets {
+  return severity === 'blocker'
+    ? { firstResponseMinutes: contract.blockerFirstResponseMinutes, resolutionMinutes: contract.blockerResolutionMinutes }
+    : { firstResponseMinutes: contract.highFirstResponseMinutes, resolutionMinutes: contract.highResolutionMinutes };
+}
+
+/**
+ * The SLA clocks' input from an incident row. Waiting already over is kept as a total (its
+ * placement does not change the counted time); waiting still going on is an open interval.
+ */
+export function slaIncidentOf(incident: IncidentRow): SlaIncident {
+  const waiting = [];
+  if (incident.waitingSeconds > 0) {
+    waiting.push({ start: incident.firstContactAt, end: new Date(incident.firstContactAt.getTime() + incident.waitingSeconds * 1000) });
+  }
+  if (incident.waitingSince) waiting.push({ start: incident.waitingSince, end: null });
+  return { firstContactAt: incident.firstContactAt, acknowledgedAt: incident.acknowledgedAt, resolvedAt: incident.resolvedAt, waitingOnCustomer: waiting };
+}
+
+export function incidentSla(incident: IncidentRow, contract: ContractRow, now: Date): SlaStatus {
+  return slaStatus(slaIncidentOf(incident), targetsOf(contract, incident.severity), now);
+}

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { and, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Deps } from '../../../app/deps.js';
+import { slaIncidentOf, targetsOf } from '../../../app/sla.js';
+import { contracts, customers, incidents } from '../../../db/schema.js';
+import { slaReport } from '../../../domain/sla/sla-report.js';
+import { unprocessable } from '../../problem.js';
+import { instantInput, iso } from '../common.js';
+
+const counts = z.object({ met: z.number().int(), breached: z.number().int(), open: z.number().int() });
+const severityReport = z.object({
+  incidents: z.number().int(),
+  firstResponse: counts.extend({ medianSeconds: z.number().nullable(), p90Seconds: z.number().nullable() }),
+  resolution: counts,
+});
+
+const reportOutput = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    contracts: z.array(
+      z.object({
+        contractId: z.number().int(),
+        contractName: z.string(),
+        customer: z.object({ id: z.number().int(), code: z.string(), name: z.string() }),
+        blocker: severityReport,
+        high: severityReport,
+      }),
+    ),
+  })
+  .meta({ id: 'SlaReport' });
+
+/** SLA reports: first response and resolution met/breached per contract and severity, judged now. */
+export const reportRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps.database;
+
+  r.get('/reports/sla', {
+    schema: {
+      tags: ['reports'],
+      summary: 'SLA report for incidents first contacted in [from, to), per contract (targets come from the contract)',
+      querystring: z.object({ from: instantInput, to: instantInput, customerId: z.coerce.number().int().positive().optional() }),
+      response: { 200: reportOutput },
+    },
+  }, async (request) => {
+    const { from, to, customerId } = request.query;
+    if (to.getTime() <= from.getTime()) throw unprocessable('query.to', 'must be after from');
+    const now = deps.clock.now();
+    const filters: SQL[] = [gte(incidents.firstContactAt, from), lt(incidents.firstContactAt, to)];
+    if (customerId) filters.push(eq(incidents.customerId, customerId));
+    const rows = await db
+      .select({ incident: incidents, contract: contracts, customer: customers })
+      .from(incidents)
+      .innerJoin(contracts, eq(contracts.id, incidents.contractId))
+      .innerJoin(customers, eq(customers.id, incidents.customerId))
+      .where(and(...filters));
+    const groups = new Map<number, typeof rows>();
+    for (const row of rows) groups.set(row.contract.id, [...(groups.get(row.contract.id) ?? []), row]);
+    const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
+    return {
+      from: iso(from),
+      to: iso(to),
+      contracts: [...groups.values()].map((group) => {
+        const { contract, customer } = group[0]!;
+        const report = slaReport(
+          group.map((g) => ({ ...slaIncidentOf(g.incident), severity: g.incident.severity })),
+          { blocker: targetsOf(contract, 'blocker'), high: targetsOf(contract, 'high') },
+          from,
+          to,
+          now,
+        );
+        const bySeverity = (s: 'blocker' | 'high') => ({
+          incidents: report[s].incidents,
+          firstResponse: { met: report[s].firstResponse.met, breached: report[s].firstResponse.breached, open: report[s].firstResponse.open, medianSeconds: seconds(report[s].firstResponse.medianMs), p90Seconds: seconds(report[s].firstResponse.p90Ms) },
+          resolution: report[s].resolution,
+        });
+        return { contractId: contract.id, contractName: contract.name, customer: { id: customer.id, code: customer.code, name: customer.name }, blocker: bySeverity('blocker'), high: bySeverity('high') };
+      }),
+    };
+  });
+};

@@ -1,0 +1,180 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { eq } from 'drizzle-orm';
+import twilio from 'twilio';
+import type { Deps } from '../../../app/deps.js';
+import { acknowledge, escalateNow, type ActionResult } from '../../../app/incident-actions.js';
+import type { Tx } from '../../../db/client.js';
+import { engineers, notifications } from '../../../db/schema.js';
+import { addTimeline } from '../../../db/timeline.js';
+import { messages, sayLanguage } from '../../../domain/i18n/index.js';
+import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
+
+type NotificationRow = typeof notifications.$inferSelect;
+
+const notificationIdOf = (query: Record<string, string | undefined>) => {
+  const n = Number(query.n);
+  return Number.isInteger(n) && n > 0 ? n : null;
+};
+
+async function loadPage(tx: Tx, query: Record<string, string | undefined>) {
+  const id = notificationIdOf(query);
+  if (id === null) return null;
+  const [notification] = await tx.select().from(notifications).where(eq(notifications.id, id));
+  if (!notification) return null;
+  const [engineer] = notification.engineerId === null ? [] : await tx.select().from(engineers).where(eq(engineers.id, notification.engineerId));
+  return { notification, engineer: engineer ?? null };
+}
+
+const MESSAGE_STATUSES = { sent: 'sent', delivered: 'delivered', undelivered: 'failed', failed: 'failed' } as const;
+const CALL_STATUSES = { 'in-progress': 'answered', answered: 'answered', completed: 'completed', 'no-answer': 'no_answer', busy: 'busy', failed: 'failed', canceled: 'failed' } as const;
+
+/**
+ * The webhooks of an outbound page: the call's TwiML (the summary, then "press 1 to
+ * acknowledge, 2 to escalate now"), its keypresses, and delivery status callbacks. Each keypress
+ * and status lands on the incident's timeline.
+ */
+export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => {
+  const base = deps.config.PUBLIC_BASE_URL;
+  const gatherPage = (response: InstanceType<typeof twilio.twiml.VoiceResponse>, n: NotificationRow, language: 'es' | 'en' | 'pt', text: string, attempt: number) => {
+    const gather = response.gather({ numDigits: 1, timeout: 8, action: `${base}/twilio/page/keypress?n=${n.id}&try=${attempt}`, method: 'POST', actionOnEmptyResult: true });
+    gather.say({ language: sayLanguage(language) }, text);
+  };
+
+  registerWebhook(app, deps, {
+    path: '/twilio/page/voice',
+    sid: 'CallSid',
+    fallback: () => emptyVoice(),
+    handle: async ({ tx, query }) => {
+      const page = await loadPage(tx, query);
+      const response = new twilio.twiml.VoiceResponse();
+      if (!page) {
+        response.hangup();
+        return { twiml: response.toString(), after: [] };
+      }
+      const language = page.engineer?.language ?? 'en';
+      gatherPage(response, page.notification, language, page.notification.body, 1);
+      return { twiml: response.toString(), after: [] };
+    },
+  });
+
+  registerWebhook(app, deps, {
+    path: '/twilio/page/keypress',
+    sid: 'CallSid',
+    fallback: () => emptyVoice(),
+    handle: async ({ tx, query, params, now }) => {
+      const page = await loadPage(tx, query);
+      const response = new twilio.twiml.VoiceResponse();
+      if (!page || page.notification.incidentId === null) {
+        response.hangup();
+        return { twiml: response.toString(), after: [] };
+      }
+      const { notification, engineer } = page;
+      const incidentId = notification.incidentId!;
+      const language = engineer?.language ?? 'en';
+      const m = messages(language).engineer;
+      const digits = params.Digits ?? '';
+      await addTimeline(tx, {
+        incidentId,
+        at: now,
+        actor: engineer ? 'engineer' : 'system',
+        engineerId: engineer?.id ?? null,
+        channel: 'voice',
+        kind: 'keypress',
+        body: digits ? `${engineer?.name ?? notification.toPhone} pressed ${digits} on the page call` : `${engineer?.name ?? notification.toPhone} pressed nothing on the page call`,
+        data: { digits, callSid: params.CallSid },
+      });
+      const say = (text: string) => response.say({ language: sayLanguage(language) }, text);
+      const outcomeText = (result: ActionResult, done: string) => {
+        switch (result.outcome) {
+          case 'done':
+            return done;
+          case 'not_found':
+            return m.incidentNotFound({ reference: incidentId });
+          case 'closed':
+            return m.incidentClosed({ reference: incidentId });
+          case 'already_acknowledged':
+            return m.alreadyAcknowledged({ reference: incidentId, engineerName: result.by });
+          case 'not_escalating':
+            return m.notEscalating({ reference: incidentId });
+          default: {
+            const never: never = result;
+            return String(never);
+          }
+        }
+      };
+      if (engineer && digits === '1') {
+        const result = await acknowledge(tx, deps, incidentId, { engineer, channel: 'voice' }, now);
+        say(outcomeText(result, m.voiceAcknowledged({ reference: incidentId })));
+        response.hangup();
+        return { twiml: response.toString(), after: result.outcome === 'done' ? result.after : [] };
+      }
+      if (engineer && digits === '2') {
+        const atStep = notification.level !== null && notification.round !== null ? { level: notification.level, round: notification.round } : null;
+        const result = await escalateNow(tx, deps, incidentId, { engineer, channel: 'voice' }, atStep, now);
+        say(outcomeText(result, m.voiceEscalated({ reference: incidentId })));
+        response.hangup();
+        return { twiml: response.toString(), after: result.outcome === 'done' ? result.after : [] };
+      }
+      const attempt = Number(query.try ?? '1');
+      if (attempt >= 3 || !engineer) {
+        response.hangup();
+      } else {
+        gatherPage(response, notification, language, `${digits ? '' : notification.body + ' '}${m.voiceChoose()}`, attempt + 1);
+      }
+      return { twiml: response.toString(), after: [] };
+    },
+  });
+
+  registerWebhook(app, deps, {
+    path: '/twilio/status/message',
+    sid: 'MessageSid',
+    fallback: () => emptyMessaging(),
+    handle: async ({ tx, query, params, now }) => {
+      const id = notificationIdOf(query);
+      const status = MESSAGE_STATUSES[params.MessageStatus as keyof typeof MESSAGE_STATUSES];
+      if (id === null || !status) return { twiml: emptyMessaging(), after: [] };
+      const [row] = await tx.update(notifications).set({ status, error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null, updatedAt: now }).where(eq(notifications.id, id)).returning();
+      if (row?.incidentId != null) {
+        await addTimeline(tx, {
+          incidentId: row.incidentId,
+          at: now,
+          actor: 'system',
+          channel: 'sms',
+          engineerId: row.engineerId,
+          kind: 'delivery_status',
+          body: `SMS to ${row.toPhone} (${row.kind}): ${params.MessageStatus}${params.ErrorCode ? ` (error ${params.ErrorCode})` : ''}`,
+          data: { notificationId: row.id, status: params.MessageStatus, errorCode: params.ErrorCode ?? null, sid: params.MessageSid },
+        });
+      }
+      return { twiml: emptyMessaging(), after: [] };
+    },
+  });
+
+  registerWebhook(app, deps, {
+    path: '/twilio/status/call',
+    sid: 'CallSid',
+    fallback: () => emptyVoice(),
+    handle: async ({ tx, query, params, now }) => {
+      const id = notificationIdOf(query);
+      const callStatus = params.CallStatus ?? '';
+      if (id === null) return { twiml: emptyVoice(), after: [] };
+      const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES];
+      const [row] = status
+        ? await tx.update(notifications).set({ status, updatedAt: now }).where(eq(notifications.id, id)).returning()
+        : await tx.select().from(notifications).where(eq(notifications.id, id));
+      if (row?.incidentId != null) {
+        await addTimeline(tx, {
+          incidentId: row.incidentId,
+          at: now,
+          actor: 'system',
+          channel: 'voice',
+          engineerId: row.engineerId,
+          kind: 'call_status',
+          body: `Call to ${row.toPhone} (${row.kind}): ${callStatus}${params.CallDuration ? `, ${params.CallDuration} s` : ''}`,
+          data: { notificationId: row.id, status: callStatus, sid: params.CallSid, duration: params.CallDuration ?? null },
+        });
+      }
+      return { twiml: emptyVoice(), after: [] };
+    },
+  });
+};

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import type { Deps } from '../../../app/deps.js';
+import { runAfterCommit, type AfterCommit } from '../../../app/effects.js';
+import type { Tx } from '../../../db/client.js';
+import { answerOnce, receiptKey } from '../../../db/webhook-receipts.js';
+import { verifyTwilioSignature } from '../../plugins/twilio-signature.js';
+
+export interface WebhookContext {
+  tx: Tx;
+  /** Every form parameter Twilio sent. */
+  params: Record<string, string>;
+  /** The webhook's arrival, read once: for a first contact, the SLA clocks start here. */
+  now: Date;
+  query: Record<string, string | undefined>;
+}
+
+export interface WebhookAnswer {
+  /** TwiML (a VoiceResponse or MessagingResponse rendered), or '' for an empty 204-like answer. */
+  twiml: string;
+  after: AfterCommit[];
+}
+
+export interface WebhookRoute {
+  path: string;
+  /** The parameter naming the Twilio resource: receipts are keyed by it. */
+  sid: 'CallSid' | 'MessageSid' | 'SmsSid';
+  /** What a person hears or reads when the request is malformed or the service fails. */
+  fallback: (params: Record<string, string>) => string;
+  handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+}
+
+export const emptyVoice = () => new twilio.twiml.VoiceResponse().toString();
+export const emptyMessaging = () => new twilio.twiml.MessagingResponse().toString();
+
+/**
+ * Registers a Twilio webhook: the signature is checked first (403, nothing written), then the
+ * handler runs once per delivery inside one transaction with its receipt — a replay gets the
+ * stored TwiML and changes nothing — and its wake-ups are enqueued after commit. A malformed
+ * request or a failure answers valid TwiML that tells the person what to do.
+ */
+export function registerWebhook(app: FastifyInstance, deps: Deps, route: WebhookRoute): void {
+  app.post(route.path, { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = verifyTwilioSignature(request, deps.config.PUBLIC_BASE_URL, deps.config.TWILIO_AUTH_TOKEN);
+    const now = deps.clock.now();
+    const sid = params[route.sid] ?? params.SmsSid ?? params.MessageSid ?? params.CallSid;
+    if (!sid) return reply.type('text/xml').send(route.fallback(params));
+    try {
+      const result = await answerOnce(deps.database.db, receiptKey(sid, request.url, params), async (tx) => {
+        const answer = await route.handle({ tx, params, now, query: request.query as Record<string, string | undefined> });
+        return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after };
+      });
+      await runAfterCommit(deps.scheduler, result.after).catch((error: unknown) => {
+        // Committed already: the reconciler enqueues what this could not.
+        request.log.warn({ err: error }, 'could not enqueue after commit; the reconciler will');
+      });
+      return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
+    } catch (error) {
+      request.log.error({ err: error, path: route.path }, 'webhook failed; answered with the fallback');
+      return reply.type('text/xml').send(route.fallback(params));
+    }
+  });
+}

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { demo } from '../../src/app/demo-data.js';
+import { startWorld, type World } from '../support/world.js';
+import { callsTo, incident, openIncidentByApi, smsTo, timelineKinds } from './paging-support.js';
+
+const { one, two, lead, admin } = demo.engineers;
+const customer = demo.acme.contacts[0];
+let w: World;
+
+beforeAll(async () => {
+  w = await startWorld();
+});
+afterAll(() => w.close());
+
+/** Resolve whatever is open so each test starts with Acme's integrations free. */
+beforeEach(async () => {
+  const open = (await w.app.inject({ method: 'GET', url: '/api/v1/incidents?status=open', headers: w.auth })).json();
+  for (const i of open.items) {
+    await w.app.inject({ method: 'POST', url: `/api/v1/incidents/${i.id}/resolve`, headers: w.auth, payload: { engineerId: 1, note: 'test cleanup' } });
+  }
+  await w.settle();
+});
+
+const pagesSince = (before: number) => w.sim.messages.slice(before).filter((m) => /ACK \d+/.test(m.body) && m.direction !== 'inbound');
+
+describe('escalation', () => {
+  it('pages the on-call engineer, then Lead Three, twice more, and then the admins', async () => {
+    const before = w.sim.messages.length;
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    // Monday 23 Nov 2026 is Eng One's week in "Integrations primary".
+    expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone]);
+    expect(callsTo(w, one.phone).length).toBeGreaterThan(0);
+
+    await w.advance(5);
+    expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone, lead.phone]);
+    for (let i = 0; i < 4; i++) await w.advance(5);
+    expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone, lead.phone, one.phone, lead.phone, one.phone, lead.phone]);
+
+    await w.advance(5);
+    await w.sim.phone(admin.phone).expectSms(new RegExp(`${opened.id}`));
+    const kinds = await timelineKinds(w, opened.id);
+    expect(kinds).toContain('admins_paged');
+    expect(kinds.filter((k) => k === 'page')).toHaveLength(6);
+    expect((await incident(w, opened.id)).escalation.exhaustedAt).not.toBeNull();
+
+    // Nothing more after the admins.
+    const count = w.sim.messages.length;
+    await w.advance(30);
+    expect(pagesSince(count)).toEqual([]);
+  });
+});
+
+describe('acknowledgement', () => {
+  it('by SMS reply stops escalation and tells the customer who is on it', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const eng = w.sim.phone(one.phone);
+    await eng.expectSms(new RegExp(`ACK ${opened.id}`));
+    await eng.sendSms(demo.numbers.acmeDedicated, `ACK ${opened.id}`);
+    await w.settle();
+    await eng.expectSms(/You acknowledged|Usted tomó|tomó el incidente|acknowledged/i);
+    await w.sim.phone(customer).expectSms(/Eng One/);
+
+    const before = w.sim.messages.length;
+    await w.advance(15);
+    expect(pagesSince(before)).toEqual([]);
+    const after = await incident(w, opened.id);
+    expect(after).toMatchObject({ status: 'acknowledged', acknowledgedBy: expect.any(Number) });
+    expect(after.sla.firstResponse.state).toBe('met');
+    expect(await timelineKinds(w, opened.id)).toEqual(expect.arrayContaining(['incident_opened', 'page', 'sms_out', 'sms_in', 'acknowledged', 'escalation_stopped']));
+  });
+
+  it('by pressing 1 on the page call', async () => {
+    const opened = await openIncidentByApi(w, { integration: 'SAP orders' });
+    await w.settle();
+    const ringing = await w.sim.phone(one.phone).expectCall();
+    const call = await ringing.answer();
+    await call.expectSay(new RegExp(`${opened.id}`.split('').join('.*'), 'i'));
+    await call.press('1');
+    await w.settle();
+    expect((await incident(w, opened.id)).status).toBe('acknowledged');
+    expect(await timelineKinds(w, opened.id)).toEqual(expect.arrayContaining(['keypress', 'acknowledged', 'call_status']));
+  });
+
+  it('by link: opening it only shows a confirm page; posting the form acknowledges', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const page = await w.sim.phone(one.phone).expectSms(new RegExp(`ACK ${opened.id}`));
+    const link = /http\S+\/ack\/\S+/.exec(page.body)![0];
+    const preview = await fetch(link);
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain('<form method="post">');
+    expect((await incident(w, opened.id)).status).toBe('triggered');
+
+    const post = await fetch(link, { method: 'POST' });
+    expect(post.status).toBe(200);
+    expect((await incident(w, opened.id)).status).toBe('acknowledged');
+    const forged = await fetch(link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    expect(forged.status).toBe(404);
+  });
+
+  it('exactly once when several acknowledgements arrive together', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const ids = await w.app.inject({ method: 'GET', url: '/api/v1/engineers?limit=10', headers: w.auth });
+    const byPhone = new Map(ids.json().items.map((e: { id: number; phone: string }) => [e.phone, e.id]));
+    const answers = await Promise.all([
+      w.app.inject({ method: 'POST', url: `/api/v1/incidents/${opened.id}/acknowledge`, headers: w.auth, payload: { engineerId: byPhone.get(lead.phone) } }),
+      w.app.inject({ method: 'POST', url: `/api/v1/incidents/${opened.id}/acknowledge`, headers: w.auth, payload: { engineerId: byPhone.get(two.phone) } }),
+      w.sim.phone(one.phone).sendSms(demo.numbers.acmeDedicated, `ACK ${opened.id}`),
+    ]);
+    await w.settle();
+    const apiCodes = answers.slice(0, 2).map((a) => (a as { statusCode: number }).statusCode).sort();
+    const kinds = await timelineKinds(w, opened.id);
+    expect(kinds.filter((k) => k === 'acknowledged')).toHaveLength(1);
+    expect(smsTo(w, customer).filter((m) => m.body.includes(`${opened.id}`) && /Eng|Lead/.test(m.body))).toHaveLength(1);
+    // Either one API call won (200 + 409) or the SMS won (409 + 409).
+    expect([['200', '409'], ['409', '409']]).toContainEqual(apiCodes.map(String));
+  });
+});
+
+describe('escalate now', () => {
+  it('ESC pages the next level at once, and a second ESC from the same page does not skip a level', async () => {
+    const before = w.sim.messages.length;
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    await w.sim.phone(one.phone).sendSms(demo.numbers.acmeDedicated, `ESC ${opened.id}`);
+    await w.settle();
+    expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone, lead.phone]);
+    expect((await incident(w, opened.id)).escalation.level).toBe(1);
+  });
+
+  it('pressing 2 on the page call escalates', async () => {
+    const before = w.sim.messages.length;
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const call = await (await w.sim.phone(one.phone).expectCall()).answer();
+    await call.waitForGather();
+    await call.press('2');
+    await w.settle();
+    expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone, lead.phone]);
+    expect((await incident(w, opened.id)).status).toBe('triggered');
+  });
+});
+
+describe('working the incident by SMS', () => {
+  it('relays, waits on the customer, and closes with evidence sent to the customer', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const eng = w.sim.phone(one.phone);
+    const ana = w.sim.phone(customer);
+    await eng.sendSms(demo.numbers.acmeDedicated, `ACK ${opened.id}`);
+    await w.settle();
+
+    await eng.sendSms(demo.numbers.acmeDedicated, `REPLY ${opened.id} Can you send me the failing order id?`);
+    await w.settle();
+    await ana.expectSms(/failing order id/);
+
+    await eng.sendSms(demo.numbers.acmeDedicated, `WAIT ${opened.id} waiting for the order id`);
+    await w.settle();
+    expect((await incident(w, opened.id)).status).toBe('waiting_on_customer');
+    await w.advance(60);
+    expect((await incident(w, opened.id)).sla.resolution.state).toBe('paused');
+
+    await eng.sendSms(demo.numbers.acmeDedicated, `EVIDENCE ${opened.id} Your Salesforce API quota is exhausted (HTTP 403 REQUEST_LIMIT_EXCEEDED)`);
+    await w.settle();
+    await ana.expectSms(/REQUEST_LIMIT_EXCEEDED/);
+    const closed = await incident(w, opened.id);
+    expect(closed).toMatchObject({ status: 'closed_with_evidence', evidence: expect.stringContaining('REQUEST_LIMIT_EXCEEDED') });
+    // The hour waiting on the customer did not count against resolution.
+    expect(closed.sla.resolution.elapsedSeconds).toBeLessThan(60);
+  });
+
+  it('answers an unknown command with help, and RESOLVE ends the incident', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const eng = w.sim.phone(one.phone);
+    await eng.sendSms(demo.numbers.acmeDedicated, 'what now?');
+    await eng.expectSms(/HELP|AYUDA|Sorry|entendimos/i);
+    await eng.sendSms(demo.numbers.acmeDedicated, `RESOLVE ${opened.id} restarted the sync job`);
+    await w.settle();
+    expect((await incident(w, opened.id)).status).toBe('resolved');
+    await w.sim.phone(customer).expectSms(/restarted the sync job/);
+  });
+});
+
+describe('delivery', () => {
+  it('records delivery status callbacks on the timeline', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const kinds = await timelineKinds(w, opened.id);
+    expect(kinds).toContain('delivery_status');
+  });
+});

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Redis } from 'ioredis';
+import { ManualClock } from '../../src/clock.js';
+import type { Config } from '../../src/config.js';
+import type { Deps } from '../../src/app/deps.js';
+import { demo, loadDemoData } from '../../src/app/demo-data.js';
+import { reconcile } from '../../src/app/reconcile.js';
+import { buildApp, type App } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createTwilioClient } from '../../src/twilio/client.js';
+import { Scheduler } from '../../src/worker/scheduler.js';
+import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
+import { startSimulator, type Simulator } from '../../sim/server.js';
+import { freePort } from '../../scripts/local/net.js';
+import { createTestDatabase } from './database.js';
+import { DEFAULT_TEST_START, testConfig } from './service.js';
+
+/**
+ * The whole service as a person meets it: the web app listening on a real port, a worker on the
+ * shared test Redis (its own queue prefix), the demo data, and the Twilio simulator playing the
+ * phones. Time is a ManualClock: `advance` moves it and runs the reconciler, never sleeps.
+ */
+export interface World {
+  app: App;
+  deps: Deps;
+  sim: Simulator;
+  clock: ManualClock;
+  config: Config;
+  worker: RunningWorker | null;
+  auth: { authorization: string };
+  /** Moves the clock and wakes everything now due (the reconciler), then waits until all settles. */
+  advance(minutes: number): Promise<void>;
+  /** Runs the reconciler once, as the periodic job would. */
+  reconcile(): Promise<{ escalations: number; sends: number }>;
+  /** Waits until no job is runnable and the simulator has nothing in flight. */
+  settle(): Promise<void>;
+  startWorker(): Promise<RunningWorker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(options: { start?: string; env?: Record<string, string>; worker?: boolean } = {}): Promise<World> {
+  const { url, database } = await createTestDatabase();
+  const port = await freePort();
+  const config = testConfig({ DATABASE_URL: url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, SEND_RATE_PER_SECOND: '1000', ...options.env });
+  const clock = new ManualClock(options.start ?? DEFAULT_TEST_START);
+  const sim = await startSimulator({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    serviceBaseUrl: config.PUBLIC_BASE_URL,
+    clock,
+    standbyNumbers: [demo.numbers.acmeDedicated, demo.numbers.shared],
+  });
+  const liveConfig = { ...config, TWILIO_API_BASE_URL: sim.url };
+  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+  const scheduler = new Scheduler(redis, clock, `t${randomBytes(5).toString('hex')}`);
+  const logger = createLogger(liveConfig.LOG_LEVEL);
+  const deps: Deps = { config: liveConfig, clock, database, redis, logger, scheduler, twilio: createTwilioClient(liveConfig) };
+  await loadDemoData(database.db, clock.now());
+  const app = await buildApp(deps);
+  await app.listen({ port, host: '127.0.0.1' });
+
+  let worker: RunningWorker | null = null;
+  const world: World = {
+    app,
+    deps,
+    sim,
+    clock,
+    config: liveConfig,
+    get worker() {
+      return worker;
+    },
+    auth: { authorization: `Bearer ${liveConfig.ADMIN_API_TOKEN}` },
+    async advance(minutes) {
+      clock.advanceMinutes(minutes);
+      sim.tick();
+      await world.reconcile();
+      await world.settle();
+    },
+    reconcile: () => reconcile(deps),
+    async settle() {
+      // Two quiet looks in a row: a job can enqueue another, a webhook can enqueue a job.
+      let quiet = 0;
+      for (let i = 0; i < 400 && quiet < 2; i++) {
+        await sim.idle();
+        const counts = await Promise.all(
+          [scheduler.queues.escalation, scheduler.queues.send].map((q) => q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children')),
+        );
+        const busy = counts.some((c) => Object.values(c).some((n) => n > 0));
+        quiet = busy || !worker ? 0 : quiet + 1;
+        if (!worker) return;
+        await new Promise((resolve) => setTimeout(resolve, busy ? 10 : 5));
+      }
+    },
+    async startWorker() {
+      worker = await startWorker(deps, { periodic: false });
+      return worker;
+    },
+    async stopWorker() {
+      await worker?.close();
+      worker = null;
+    },
+    async close() {
+      await worker?.close();
+      await app.close();
+      await sim.close();
+      await scheduler.queues.send.obliterate({ force: true }).catch(() => undefined);
+      await scheduler.queues.escalation.obliterate({ force: true }).catch(() => undefined);
+      await scheduler.close();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+  if (options.worker !== false) await world.startWorker();
+  return world;
+}

@@ -1,9 +1,9 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { loadPolicy } from '../db/escalation-policies.js';
 import { loadRotations } from '../db/rotations.js';
 import { customers, engineers, incidents, integrations, notifications, standbyNumbers } from '../db/schema.js';
-import { addTimeline, type TimelineEntry } from '../db/timeline.js';
+import { addTimeline } from '../db/timeline.js';
 import { decide, type EscalationCommand, type EscalationDecision, type EscalationEffect, type EscalationState, type ResolveTargets } from '../domain/escalation/escalation.js';
 import { sendPriority } from '../domain/escalation/send-priority.js';
 import { messages, type PageDetails } from '../domain/i18n/index.js';
@@ -42,7 +42,7 @@ async function senderFor(tx: Tx, standbyNumberId: number | null): Promise<string
     const [row] = await tx.select({ phone: standbyNumbers.phone }).from(standbyNumbers).where(eq(standbyNumbers.id, standbyNumberId));
     if (row) return row.phone;
   }
-  const [any] = await tx.select({ phone: standbyNumbers.phone }).from(standbyNumbers).orderBy(standbyNumbers.customerId, standbyNumbers.id).limit(1);
+  const [any] = await tx.select({ phone: standbyNumbers.phone }).from(standbyNumbers).orderBy(sql`${standbyNumbers.customerId} is not null`, asc(standbyNumbers.id)).limit(1);
   if (!any) throw new Error('no standby number is configured to send from');
   return any.phone;
 }

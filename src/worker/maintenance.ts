@@ -1,6 +1,14 @@
 import type { Deps } from '../app/deps.js';
+import { runAfterCommit } from '../app/effects.js';
+import { sendDueHandoffNotices } from '../app/handoffs.js';
 
-/** Periodic tasks other than reconcile; handoff notices land here with the rotations work. */
-export async function runMaintenance(_deps: Deps, _task: 'handoff_notices'): Promise<number> {
-  return 0;
+/** Handoffs this recent are still announced: covers a worker that missed a few runs. */
+export const HANDOFF_LOOKBACK_MS = 15 * 60_000;
+
+/** Sends the handoff notices due now (each once, whatever the number of workers). */
+export async function sendHandoffNotices(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  const after = await deps.database.db.transaction((tx) => sendDueHandoffNotices(tx, deps, now, HANDOFF_LOOKBACK_MS));
+  await runAfterCommit(deps.scheduler, after);
+  return after.length;
 }

@@ -5,7 +5,7 @@ import { reconcile } from '../app/reconcile.js';
 import { RetryLater, sendNotification } from '../app/send.js';
 import { pruneReceipts } from '../db/webhook-receipts.js';
 import { queues, type Payload } from './jobs.js';
-import { runMaintenance } from './maintenance.js';
+import { sendHandoffNotices } from './maintenance.js';
 
 export interface RunningWorker {
   /** Stops taking jobs and waits for the ones in flight to finish. */
@@ -75,7 +75,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
         case 'reconcile':
           return reconcile(deps);
         case 'handoff_notices':
-          return runMaintenance(deps, 'handoff_notices');
+          return sendHandoffNotices(deps);
         case 'prune':
           return pruneReceipts(deps.database.db, new Date(deps.clock.now().getTime() - 7 * 24 * 3600_000));
         default: {

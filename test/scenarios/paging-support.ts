@@ -39,3 +39,11 @@ export async function incident(w: World, id: number) {
 /** Every SMS the simulator delivered to `phone`, oldest first. */
 export const smsTo = (w: World, phone: string) => w.sim.messages.filter((m) => m.to === phone && m.direction !== 'inbound');
 export const callsTo = (w: World, phone: string) => w.sim.calls.filter((c) => c.to === phone);
+
+/** Answers the page call ringing now on `phone` (calls from earlier pages that already ended are passed over). */
+export async function answerRingingCall(w: World, phone: string) {
+  for (;;) {
+    const ringing = await w.sim.phone(phone).expectCall();
+    if (w.sim.call(ringing.sid)?.status === 'ringing') return ringing.answer();
+  }
+}

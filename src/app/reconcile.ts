@@ -20,10 +20,11 @@ export async function reconcile(deps: Deps): Promise<{ escalations: number; send
     .where(and(isNotNull(incidents.escalationNextAt), eq(incidents.status, 'triggered')));
   for (const incident of running) await deps.scheduler.wakeEscalation(incident.id, incident.at!);
 
-  // A send claimed by a worker that died mid-job goes back to pending.
+  // A send claimed by a worker that died mid-job goes back to pending. `updated_at` keeps the
+  // claim's time: the next attempt asks Twilio what was sent since then before sending again.
   await db
     .update(notifications)
-    .set({ status: 'pending', updatedAt: now })
+    .set({ status: 'pending' })
     .where(and(eq(notifications.status, 'sending'), lt(notifications.updatedAt, new Date(now.getTime() - STALE_SENDING_MS))));
   const unsent = await db
     .select({ id: notifications.id, priority: notifications.priority })

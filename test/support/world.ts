@@ -35,7 +35,11 @@ export interface World {
   reconcile(): Promise<{ escalations: number; sends: number }>;
   /** Waits until no job is runnable and the simulator has nothing in flight. */
   settle(): Promise<void>;
-  startWorker(): Promise<RunningWorker>;
+  startWorker(options?: { concurrency?: number }): Promise<RunningWorker>;
+  /** A second, independent worker process's worth of BullMQ workers (same Redis and Postgres). */
+  startExtraWorker(): Promise<RunningWorker>;
+  /** Deletes every key this service has in Redis: what a Redis restart or flush does to it. */
+  loseRedis(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,6 +66,7 @@ export async function startWorld(options: { start?: string; env?: Record<string,
   await app.listen({ port, host: '127.0.0.1' });
 
   let worker: RunningWorker | null = null;
+  const extras: RunningWorker[] = [];
   const world: World = {
     app,
     deps,
@@ -93,15 +98,29 @@ export async function startWorld(options: { start?: string; env?: Record<string,
         await new Promise((resolve) => setTimeout(resolve, busy ? 10 : 5));
       }
     },
-    async startWorker() {
-      worker = await startWorker(deps, { periodic: false });
+    async startWorker(workerOptions = {}) {
+      worker = await startWorker(deps, { periodic: false, ...workerOptions });
       return worker;
+    },
+    async startExtraWorker() {
+      const extra = await startWorker(deps, { periodic: false });
+      extras.push(extra);
+      return extra;
+    },
+    async loseRedis() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${scheduler.prefix}:*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
     },
     async stopWorker() {
       await worker?.close();
       worker = null;
     },
     async close() {
+      await Promise.all(extras.map((e) => e.close()));
       await worker?.close();
       await app.close();
       await sim.close();

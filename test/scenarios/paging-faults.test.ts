@@ -1,0 +1,113 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { demo } from '../../src/app/demo-data.js';
+import { notifications } from '../../src/db/schema.js';
+import { startWorld, type World } from '../support/world.js';
+import { incident, openIncidentByApi, timelineKinds } from './paging-support.js';
+
+const { one, lead } = demo.engineers;
+let w: World;
+
+beforeEach(async () => {
+  w = await startWorld();
+});
+afterEach(() => w.close());
+
+/** Page SMS per recipient for one incident: every page is sent, none twice. */
+const pageTexts = (incidentId: number) => w.sim.messages.filter((m) => m.direction !== 'inbound' && m.body.includes(`ACK ${incidentId}`));
+const recipients = (incidentId: number) => pageTexts(incidentId).map((m) => m.to);
+
+describe('a page is never lost', () => {
+  it('keeps escalating after Redis loses every job mid-escalation', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    expect(recipients(opened.id)).toEqual([one.phone]);
+
+    await w.loseRedis();
+    await w.advance(5); // the reconciler finds the due step in Postgres and wakes it
+    expect(recipients(opened.id)).toEqual([one.phone, lead.phone]);
+    await w.advance(5);
+    expect(recipients(opened.id)).toEqual([one.phone, lead.phone, one.phone]);
+  });
+
+  it('sends the first page even when Redis lost it before any worker ran', async () => {
+    await w.stopWorker();
+    const opened = await openIncidentByApi(w);
+    await w.loseRedis();
+    await w.startWorker();
+    await w.reconcile();
+    await w.settle();
+    expect(recipients(opened.id)).toEqual([one.phone]);
+  });
+
+  it('after a worker dies mid-send, the page goes out once: resent if Twilio never got it, not resent if it did', async () => {
+    await w.stopWorker();
+    const opened = await openIncidentByApi(w);
+    const db = w.deps.database.db;
+    const rows = await db.select().from(notifications).where(eq(notifications.incidentId, opened.id));
+    const sms = rows.find((r) => r.channel === 'sms')!;
+    const call = rows.find((r) => r.channel === 'voice')!;
+    const diedAt = w.clock.now();
+    // The dead worker had claimed both; Twilio accepted the SMS before it died, never saw the call.
+    await db.update(notifications).set({ status: 'sending', attempts: 1, updatedAt: diedAt }).where(eq(notifications.incidentId, opened.id));
+    await w.deps.twilio.messages.create({ to: sms.toPhone, from: sms.fromPhone, body: sms.body });
+    await w.loseRedis();
+
+    await w.startWorker();
+    await w.advance(3); // past the stale-claim time: the reconciler takes both rows back
+    expect(recipients(opened.id)).toEqual([one.phone]);
+    expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(1);
+    const settled = await db.select().from(notifications).where(eq(notifications.id, call.id));
+    expect(settled[0]!.twilioSid).toMatch(/^CA/);
+  });
+
+  it('with two workers running, every page is sent and none twice', async () => {
+    await w.startExtraWorker();
+    const incidents = [];
+    incidents.push(await openIncidentByApi(w, { integration: 'Salesforce sync' }));
+    incidents.push(await openIncidentByApi(w, { integration: 'SAP orders', severity: 'high' }));
+    await w.settle();
+    for (let i = 0; i < 3; i++) {
+      await Promise.all([w.reconcile(), w.reconcile()]); // two reconcilers racing too
+      await w.advance(5);
+    }
+    for (const opened of incidents) {
+      expect(recipients(opened.id)).toEqual([one.phone, lead.phone, one.phone, lead.phone]);
+      expect((await timelineKinds(w, opened.id)).filter((k) => k === 'page')).toHaveLength(4);
+    }
+  });
+});
+
+describe('sending', () => {
+  it('sends Blocker pages before High ones when the sender is backed up', async () => {
+    await w.stopWorker();
+    const high = await openIncidentByApi(w, { integration: 'SAP orders', severity: 'high' });
+    const blocker = await openIncidentByApi(w, { integration: 'Salesforce sync', severity: 'blocker' });
+    await w.startWorker({ concurrency: 1 });
+    await w.settle();
+    const order = w.sim.messages.filter((m) => /ACK \d+/.test(m.body)).map((m) => (m.body.includes(`ACK ${blocker.id}`) ? 'blocker' : m.body.includes(`ACK ${high.id}`) ? 'high' : '?'));
+    expect(order).toEqual(['blocker', 'high']);
+  });
+
+  it('retries a page Twilio answered 429, honouring Retry-After, and a 500, and sends each once', async () => {
+    w.sim.faults.failNext(1, { status: 429, retryAfterSeconds: 1 });
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    await w.sim.phone(one.phone).expectSms(new RegExp(`ACK ${opened.id}`), { timeoutMs: 10_000 });
+    w.sim.faults.failNext(1, { status: 500 });
+    await w.advance(5);
+    await w.sim.phone(lead.phone).expectSms(new RegExp(`ACK ${opened.id}`), { timeoutMs: 10_000 });
+    await w.settle();
+    expect(recipients(opened.id)).toEqual([one.phone, lead.phone]);
+  });
+
+  it('writes a page that finally fails on the timeline and still escalates on time', async () => {
+    w.sim.phone(one.phone).markInvalid();
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    expect(await timelineKinds(w, opened.id)).toContain('send_failed');
+    await w.advance(5);
+    expect(recipients(opened.id)).toEqual([lead.phone]);
+    expect((await incident(w, opened.id)).escalation.level).toBe(1);
+  });
+});

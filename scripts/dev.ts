@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     }
 
     const config = loadConfig(env);
-    const logger = createLogger(config.LOG_LEVEL);
+    const logger = createLogger(config.LOG_LEVEL, { pretty: process.stdout.isTTY });
     const service = await startService(config, { clock: systemClock, logger, host: '127.0.0.1' });
     stops.push(() => service.close());
     await loadDemoData(service.deps.database.db, systemClock.now());

@@ -27,8 +27,10 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-export function createLogger(level: string): Logger {
-  return pino(loggerOptions(level));
+/** `pretty` (npm run dev only) prints readable lines through pino-pretty, a dev dependency. */
+export function createLogger(level: string, options: { pretty?: boolean } = {}): Logger {
+  const base = loggerOptions(level);
+  return pino(options.pretty ? { ...base, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } } : base);
 }
 
 export type { Logger };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import type { Db, Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
 
@@ -53,6 +53,6 @@ export async function answerOnce<E>(
 
 /** Receipts older than `before` can no longer be replayed by Twilio (it retries for minutes, not days). */
 export async function pruneReceipts(db: Db, before: Date): Promise<number> {
-  const result = await db.execute(sql`delete from webhook_receipts where created_at < ${before}`);
-  return result.count;
+  const removed = await db.delete(webhookReceipts).where(lt(webhookReceipts.createdAt, before)).returning({ key: webhookReceipts.key });
+  return removed.length;
 }

@@ -105,6 +105,38 @@ describe('an Acme contact calling the dedicated number about a Blocker', () => {
     // The first description stays; the second transcription is on the timeline.
     expect(timeline.filter((e) => e.kind === 'transcription').map((e) => e.body)).toEqual(['El sync de Salesforce no sube pedidos desde las 3', 'Sigue caído']);
   });
+
+  it('attaches the recording of a caller who hangs up to end it, and says nothing more to them', async () => {
+    const call = await w.sim.phone(demo.acme.contacts[1]).call(demo.numbers.acmeDedicated);
+    await call.press('1');
+    await call.press('1');
+    await call.expectSay(/Agregamos su reporte al incidente/);
+    await call.record({ transcription: 'Ahora tampoco entran facturas', durationSeconds: 8, hangup: true });
+    expect((await call.ended).status).toBe('completed');
+    await w.settle();
+    const [open] = await db().select().from(incidents).where(eq(incidents.integrationId, await integrationId('Salesforce sync')));
+    const timeline = await timelineOf(open!.id);
+    const last = timeline.slice(timeline.findLastIndex((e) => e.kind === 'call_in'));
+    expect(last.map((e) => e.kind)).toEqual(['call_in', 'caller_identified', 'ivr_prompt', 'ivr_prompt', 'keypress', 'ivr_prompt', 'keypress', 'repeat_contact', 'ivr_prompt', 'ivr_prompt', 'recording_ended', 'recording', 'transcription']);
+    expect(last.find((e) => e.kind === 'recording_ended')!.body).toBe('Hung up to end recording the description (8 s)');
+    expect(last.at(-1)!.body).toBe('Ahora tampoco entran facturas');
+  });
+
+  it('still reads the reference back when the caller records nothing', async () => {
+    const call = await w.sim.phone(demo.acme.contacts[0]).call(demo.numbers.acmeDedicated);
+    await call.press('2');
+    await call.press('2'); // SAP orders
+    await call.expectSay(/Abrimos su incidente/);
+    await call.silence();
+    await call.expectSay(/Su número de incidente es/);
+    await call.ended;
+    await w.settle();
+    const [incident] = await db().select().from(incidents).where(eq(incidents.integrationId, await integrationId('SAP orders')));
+    expect(incident).toMatchObject({ severity: 'high', description: '' });
+    const timeline = await timelineOf(incident!.id);
+    expect(timeline.find((e) => e.kind === 'recording_ended')?.body).toBe('Recorded nothing');
+    expect(timeline.find((e) => e.kind === 'recording')?.body).toBe('No description was recorded (absent)');
+  });
 });
 
 describe('calls the 24x7 service does not cover', () => {
@@ -129,6 +161,14 @@ describe('calls the 24x7 service does not cover', () => {
     const transcript = logged.details.transcript as Array<{ kind: string; body: string }>;
     expect(transcript.filter((e) => e.kind === 'keypress').map((e) => e.body)).toEqual(['Pressed 2', 'Pressed 9999', 'Pressed 8888', 'Pressed 7777']);
     expect(transcript.at(-1)?.body).toMatch(/could not identify you/);
+  });
+
+  it('speaks Portuguese to an unknown caller who chooses it', async () => {
+    const call = await w.sim.phone('+5511955550999').call(demo.numbers.shared);
+    await call.press('3');
+    expect(await call.expectSay('Bem-vindo à linha de suporte 24x7 de Integrações.')).toMatchObject({ language: 'pt-BR' });
+    expect(await call.expectSay('Digite seu código de cliente e depois a tecla jogo da velha.')).toMatchObject({ language: 'pt-BR' });
+    await call.hangup();
   });
 
   it('identifies a caller from an unknown phone by the customer code they type', async () => {

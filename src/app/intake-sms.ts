@@ -1,0 +1,249 @@
+import type { Tx } from '../db/client.js';
+import {
+  addContactsLog,
+  deleteSmsConversation,
+  findStandbyNumber,
+  isOptedOut,
+  loadIntakeFiles,
+  lockSmsConversation,
+  optIn,
+  optOut,
+  saveSmsConversation,
+  type StandbyNumberRow,
+} from '../db/intake.js';
+import { addTimeline } from '../db/timeline.js';
+import { assertNever, type LogOutOfScopeEffect } from '../domain/eligibility/index.js';
+import { messages } from '../domain/i18n/index.js';
+import {
+  decideSmsIntake,
+  incidentOpenedReply,
+  isConversationExpired,
+  parseKeyword,
+  smsCustomerLookups,
+  type SmsIntakeState,
+} from '../domain/sms/index.js';
+import type { Deps } from './deps.js';
+import type { AfterCommit } from './effects.js';
+import { onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
+import { relayFromCustomer } from './incident-actions.js';
+import { openIncident } from './incidents.js';
+import { loadIncidentContext } from './paging.js';
+
+/** A customer's text to a standby number, as the SMS webhook received it (phones in E.164). */
+export interface CustomerSms {
+  from: string;
+  to: string;
+  body: string;
+  messageSid: string;
+}
+
+export interface CustomerSmsAnswer {
+  /** Texts to answer with now, in order (sent inline as TwiML `<Message>`). */
+  replies: string[];
+  after: AfterCommit[];
+}
+
+/**
+ * What `sms_conversations.state` holds: where the intake stands, what was said before the
+ * incident existed, and the incident the conversation follows.
+ */
+interface Conversation {
+  intake: SmsIntakeState | null;
+  transcript: TranscriptEvent[];
+  incidentId: number | null;
+}
+
+/**
+ * A customer's text: one turn of the SMS intake conversation kept per (customer phone, standby
+ * number), all in the caller's transaction.
+ *
+ * Guarantees: an eligible report opens the incident and starts paging (or, for an integration with
+ * an open incident, adds to it and says so); a follow-up on an open incident is put on its
+ * timeline and relayed to the engineer who has it; STOP records the opt-out (no further texts from
+ * this number to that phone, replies included) and START lifts it; every text in and every reply
+ * out lands on the incident's timeline (`sms_in`, `sms_out`), or with the conversation while no
+ * incident exists yet, or in the contacts log when the conversation ends without one (out of
+ * scope, abandoned, or an incident that could not be told apart).
+ */
+export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms: CustomerSms, now: Date): Promise<CustomerSmsAnswer> {
+  const standby = await findStandbyNumber(tx, sms.to);
+  if (!standby) throw new Error(`${sms.to} is not a standby number; the SMS webhook is misconfigured`);
+  const row = await lockSmsConversation(tx, sms.from, standby.phone, now);
+  let conversation = parseConversation(row.state);
+
+  if (conversation.intake && isConversationExpired(conversation.intake, now)) {
+    // Left mid-question for 30 minutes: what was said is kept, and the next text starts afresh.
+    if (conversation.intake.step !== 'following_incident' && conversation.transcript.length > 0) {
+      await logContact(tx, sms, standby, { reason: 'intake_abandoned', customerId: customerOf(conversation.intake), startedAt: conversation.intake.startedAt, transcript: conversation.transcript, now, extra: { expired: true } });
+    }
+    conversation = { intake: null, transcript: [], incidentId: null };
+  }
+
+  const lookups = smsCustomerLookups(conversation.intake, sms.body, now);
+  const files = await loadIntakeFiles(tx, { standby, from: sms.from, customerId: lookups.customerId, code: lookups.code });
+  const result = decideSmsIntake(conversation.intake, sms.body, {
+    now,
+    supportCenter: supportCenterOf(deps.config),
+    dialledNumberOwner: files.dialledNumberOwner,
+    senderOwner: files.senderOwner,
+    identified: files.identified,
+    typedCodeOwner: files.typedCodeOwner,
+  });
+
+  const received = transcriptEvent(now, 'sms_in', 'customer', 'sms', sms.body, { messageSid: sms.messageSid, from: sms.from, to: standby.phone });
+  const replies = [...result.replies];
+  const after: AfterCommit[] = [];
+  let incidentId: number | null = null;
+  let receivedWritten = false;
+  let outOfScope: LogOutOfScopeEffect | null = null;
+
+  for (const effect of result.effects) {
+    switch (effect.type) {
+      case 'opt_out':
+        await optOut(tx, sms.from, standby.phone, now);
+        break;
+      case 'opt_in':
+        await optIn(tx, sms.from, standby.phone);
+        break;
+      case 'open_incident': {
+        const opened = await openIncident(
+          tx,
+          deps,
+          {
+            customerId: effect.customerId,
+            contractId: effect.contractId,
+            integrationId: effect.integrationId,
+            standbyNumberId: standby.id,
+            escalationPolicyId: standby.escalationPolicyId,
+            severity: effect.severity,
+            channel: 'sms',
+            reporterPhone: sms.from,
+            description: effect.description,
+            firstContactAt: effect.firstContactAt,
+            transcript: toTimeline([...conversation.transcript, received]),
+          },
+          now,
+        );
+        after.push(...opened.after);
+        incidentId = opened.incident.id;
+        receivedWritten = true;
+        replies.push(
+          opened.outcome === 'opened'
+            ? incidentOpenedReply(effect, opened.incident.id)
+            : // Another contact opened it a moment before: say it was added to that one.
+              messages(effect.language).sms.repeatContact({ reference: opened.incident.id }),
+        );
+        break;
+      }
+      case 'append_to_incident': {
+        const context = await loadIncidentContext(tx, effect.reference, { lock: true });
+        if (!context) throw new Error(`incident ${effect.reference} of an open-incident list vanished`);
+        await addTimeline(tx, onIncident(effect.reference, conversation.transcript));
+        if (effect.repeatContact) {
+          await addTimeline(tx, {
+            incidentId: effect.reference,
+            at: now,
+            actor: 'customer',
+            channel: 'sms',
+            kind: 'repeat_contact',
+            body: `The customer reported this integration again by SMS from ${sms.from}; the report was added to this incident`,
+            data: { reporterPhone: sms.from, messageSid: sms.messageSid },
+          });
+        }
+        // The customer's own words, as sent, are what the timeline keeps and the engineer reads.
+        after.push(...(await relayFromCustomer(tx, context, sms.body, sms.messageSid, now)));
+        incidentId = effect.reference;
+        receivedWritten = true;
+        break;
+      }
+      case 'log_out_of_scope':
+        outOfScope = effect;
+        break;
+      default:
+        assertNever(effect);
+    }
+  }
+
+  // A phone that sent STOP gets no texts from this number; a keyword's own answer still goes (as Twilio's would).
+  const keyword = parseKeyword(sms.body);
+  const send = keyword !== null || !(await isOptedOut(tx, sms.from, standby.phone));
+  const sent = replies.map((text) =>
+    transcriptEvent(now, send ? 'sms_out' : 'sms_suppressed', 'system', 'sms', text, { to: sms.from, from: standby.phone, ...(send ? {} : { reason: 'the phone sent STOP to this number' }) }),
+  );
+
+  // HELP while following an incident, or STOP/START ending that conversation, belong to its incident.
+  const staysWithIncident = result.state?.step === 'following_incident' || (result.state === null && keyword !== null);
+  if (incidentId === null && conversation.intake?.step === 'following_incident' && staysWithIncident) incidentId = conversation.incidentId;
+  let transcript: TranscriptEvent[] = [];
+  if (incidentId !== null) {
+    await addTimeline(tx, onIncident(incidentId, receivedWritten ? sent : [received, ...sent]));
+  } else if (outOfScope) {
+    await logContact(tx, sms, standby, {
+      reason: outOfScope.reason,
+      customerId: outOfScope.customerId,
+      integrationId: outOfScope.integrationId,
+      severity: outOfScope.severity,
+      startedAt: outOfScope.firstContactAt.toISOString(),
+      transcript: [...conversation.transcript, received, ...sent],
+      now,
+      extra: { description: outOfScope.text },
+    });
+  } else if (result.state !== null) {
+    transcript = [...conversation.transcript, received, ...sent];
+  } else if (conversation.transcript.length > 0 || keyword === null) {
+    // The conversation ended without a decision: out of attempts, or a text that names none of several open incidents.
+    const asked = conversation.intake !== null && conversation.intake.step !== 'following_incident';
+    await logContact(tx, sms, standby, {
+      reason: asked ? 'intake_abandoned' : 'incident_not_identified',
+      customerId: customerOf(conversation.intake) ?? files.dialledNumberOwner?.customer.id ?? files.senderOwner?.customer.id ?? null,
+      startedAt: conversation.intake?.startedAt ?? now.toISOString(),
+      transcript: [...conversation.transcript, received, ...sent],
+      now,
+    });
+  }
+
+  if (result.state === null) {
+    await deleteSmsConversation(tx, row.id);
+  } else {
+    const next: Conversation = { intake: result.state, transcript, incidentId: result.state.step === 'following_incident' ? incidentId : null };
+    await saveSmsConversation(tx, row.id, { ...next }, now);
+  }
+  return { replies: send ? replies : [], after };
+}
+
+function parseConversation(state: Record<string, unknown>): Conversation {
+  const intake = state.intake && typeof state.intake === 'object' && typeof (state.intake as { step?: unknown }).step === 'string' ? (state.intake as SmsIntakeState) : null;
+  return { intake, transcript: parseTranscript(state.transcript), incidentId: typeof state.incidentId === 'number' ? state.incidentId : null };
+}
+
+function customerOf(intake: SmsIntakeState | null): number | null {
+  return intake && 'customerId' in intake ? intake.customerId : null;
+}
+
+async function logContact(
+  tx: Tx,
+  sms: CustomerSms,
+  standby: StandbyNumberRow,
+  entry: {
+    reason: ContactsLogReason;
+    customerId: number | null;
+    integrationId?: number | null;
+    severity?: string | null;
+    startedAt: string;
+    transcript: TranscriptEvent[];
+    now: Date;
+    extra?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await addContactsLog(tx, {
+    at: new Date(entry.startedAt),
+    channel: 'sms',
+    fromPhone: sms.from,
+    standbyPhone: standby.phone,
+    customerId: entry.customerId,
+    integrationId: entry.integrationId ?? null,
+    severity: entry.severity ?? null,
+    reason: entry.reason,
+    details: { ...entry.extra, decidedAt: entry.now.toISOString(), transcript: entry.transcript },
+  });
+}

@@ -1,13 +1,12 @@
 import type { IncidentRow } from './paging.js';
 import type { contracts } from '../db/schema.js';
+import { contractOf } from '../db/intake.js';
 import { slaStatus, type SlaIncident, type SlaStatus, type SlaTargets } from '../domain/sla/sla.js';
 
 type ContractRow = typeof contracts.$inferSelect;
 
 export function targetsOf(contract: ContractRow, severity: 'blocker' | 'high'): SlaTargets {
-  return severity === 'blocker'
-    ? { firstResponseMinutes: contract.blockerFirstResponseMinutes, resolutionMinutes: contract.blockerResolutionMinutes }
-    : { firstResponseMinutes: contract.highFirstResponseMinutes, resolutionMinutes: contract.highResolutionMinutes };
+  return contractOf(contract).sla[severity];
 }
 
 /**

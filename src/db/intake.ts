@@ -51,18 +51,7 @@ export async function loadCustomerFile(db: Executor, customerId: number): Promis
     .orderBy(incidents.id);
   return {
     customer,
-    contracts: contractRows.map(
-      (c): Contract => ({
-        id: c.id,
-        integrations24x7: c.integrations24x7,
-        validFrom: c.validFrom,
-        validUntil: c.validUntil,
-        sla: {
-          blocker: { firstResponseMinutes: c.blockerFirstResponseMinutes, resolutionMinutes: c.blockerResolutionMinutes },
-          high: { firstResponseMinutes: c.highFirstResponseMinutes, resolutionMinutes: c.highResolutionMinutes },
-        },
-      }),
-    ),
+    contracts: contractRows.map(contractOf),
     integrations: integrationRows.map((i): Integration => ({ ...i })),
     openIncidents: open.map((i): OpenIncident => ({ ...i })),
   };
@@ -185,4 +174,18 @@ export async function isOptedOut(db: Executor, phone: string, standbyPhone: stri
 export async function addContactsLog(db: Executor, entry: ContactsLogEntry): Promise<number> {
   const [row] = await db.insert(contactsLog).values(entry).returning({ id: contactsLog.id });
   return row!.id;
+}
+
+/** A contract row as the eligibility rules and SLA clocks read it. */
+export function contractOf(c: typeof contracts.$inferSelect): Contract {
+  return {
+    id: c.id,
+    integrations24x7: c.integrations24x7,
+    validFrom: c.validFrom,
+    validUntil: c.validUntil,
+    sla: {
+      blocker: { firstResponseMinutes: c.blockerFirstResponseMinutes, resolutionMinutes: c.blockerResolutionMinutes },
+      high: { firstResponseMinutes: c.highFirstResponseMinutes, resolutionMinutes: c.highResolutionMinutes },
+    },
+  };
 }

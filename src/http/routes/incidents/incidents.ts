@@ -8,6 +8,7 @@ import { acknowledge, closeWithEvidence, escalateNow, replyToCustomer, resolve, 
 import { openIncident } from '../../../app/incidents.js';
 import { incidentSla } from '../../../app/sla.js';
 import type { Tx } from '../../../db/client.js';
+import { contractOf } from '../../../db/intake.js';
 import { contracts, customers, engineers, incidents, incidentStatuses, integrations, standbyNumbers, timelineEntries } from '../../../db/schema.js';
 import { decideEligibility } from '../../../domain/eligibility/index.js';
 import { HttpProblem, conflict, notFound, unprocessable } from '../../problem.js';
@@ -171,16 +172,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       const customerContracts = await tx.select().from(contracts).where(eq(contracts.customerId, customer.id));
       const decision = decideEligibility({
         customer: { id: customer.id, code: customer.code, name: customer.name, language: customer.language },
-        contracts: customerContracts.map((c) => ({
-          id: c.id,
-          integrations24x7: c.integrations24x7,
-          validFrom: c.validFrom,
-          validUntil: c.validUntil,
-          sla: {
-            blocker: { firstResponseMinutes: c.blockerFirstResponseMinutes, resolutionMinutes: c.blockerResolutionMinutes },
-            high: { firstResponseMinutes: c.highFirstResponseMinutes, resolutionMinutes: c.highResolutionMinutes },
-          },
-        })),
+        contracts: customerContracts.map(contractOf),
         at: now,
         severity: body.severity,
         integration: { kind: 'listed', integration: { id: integration.id, name: integration.name, builtBy: integration.builtBy } },

@@ -46,11 +46,11 @@ const env = {
   ADMIN_API_TOKEN: 'bench-admin-token-000000000000',
   LINK_SECRET: 'bench-link-secret-0000000000000000000',
   SEND_RATE_PER_SECOND: values.rate,
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: process.env.BENCH_LOG ?? 'warn',
 };
 const sim = await startSimulator({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, serviceBaseUrl: env.PUBLIC_BASE_URL, standbyNumbers: [demo.numbers.shared] });
 const config = loadConfig({ ...env, TWILIO_API_BASE_URL: sim.url });
-const service = await startService(config, { clock: systemClock, logger: createLogger('warn'), host: '127.0.0.1' });
+const service = await startService(config, { clock: systemClock, logger: createLogger(env.LOG_LEVEL), host: '127.0.0.1' });
 const db = service.deps.database.db;
 await loadDemoData(db, systemClock.now());
 

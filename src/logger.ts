@@ -1,14 +1,16 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { maskPhone } from './domain/phone.js';
 
-const PHONE = /\+[1-9]\d{6,14}/g;
+const PHONE = /(?:\+|%2B)[1-9]\d{6,14}/gi;
 
 /** Masks every E.164 number in a log value, however deep: phone numbers are personal data. */
 export function maskPhonesDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(PHONE, (m) => maskPhone(m));
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((v) => maskPhonesDeep(v, depth + 1));
+  // Only plain data: requests, errors and other instances are left to their serializers.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = maskPhonesDeep(v, depth + 1);
   return out;
@@ -17,7 +19,11 @@ export function maskPhonesDeep(value: unknown, depth = 0): unknown {
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-twilio-signature"]'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: maskPhonesDeep(req.url ?? ''), requestId: req.id }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      err: pino.stdSerializers.err,
+    },
     formatters: { log: (object) => maskPhonesDeep(object) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {

@@ -120,6 +120,19 @@ describe('acknowledgement', () => {
   });
 });
 
+describe('after an acknowledgement', () => {
+  it('tells the other paged engineers who took it', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    await w.advance(5); // Lead Three is paged too
+    await w.sim.phone(lead.phone).expectSms(new RegExp(`ACK ${opened.id}`));
+    await w.sim.phone(lead.phone).sendSms(demo.numbers.acmeDedicated, `ACK ${opened.id}`);
+    await w.settle();
+    await w.sim.phone(one.phone).expectSms(new RegExp(`Lead Three.*\\b${opened.id}\\b`));
+    await w.sim.phone(customer).expectSms(/Lead Three/);
+  });
+});
+
 describe('escalate now', () => {
   it('ESC pages the next level at once, and a second ESC from the same page does not skip a level', async () => {
     const before = w.sim.messages.length;

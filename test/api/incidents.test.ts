@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo, loadDemoData } from '../../src/app/demo-data.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+let s: TestService;
+const ids: Record<string, number> = {};
+
+beforeAll(async () => {
+  s = await startTestService();
+  await loadDemoData(s.deps.database.db, s.clock.now());
+  const get = async (url: string) => (await s.app.inject({ method: 'GET', url, headers: s.auth })).json();
+  for (const c of (await get('/api/v1/customers')).items) ids[c.code] = c.id;
+  for (const i of (await get('/api/v1/integrations?limit=200')).items) ids[i.name] = i.id;
+  for (const e of (await get('/api/v1/engineers')).items) ids[e.name] = e.id;
+});
+afterAll(() => s.close());
+
+const post = (url: string, payload: object) => s.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: s.auth, payload });
+const get = (url: string) => s.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: s.auth });
+
+describe('incidents API', () => {
+  it('opens an incident for a covered customer, and a second report on the same integration joins it', async () => {
+    const opened = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'blocker', description: 'sync down' });
+    expect(opened.statusCode).toBe(201);
+    const incident = opened.json();
+    expect(incident).toMatchObject({ status: 'triggered', severity: 'blocker', channel: 'api', escalation: { level: 0, round: 0 } });
+    expect(incident.sla.firstResponse).toMatchObject({ state: 'running', targetMinutes: 15 });
+    expect(incident.escalation.nextStepAt).toBe(new Date(s.clock.now().getTime() + 5 * 60_000).toISOString());
+
+    const again = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'high' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(incident.id);
+  });
+
+  it('refuses what the support policy does not cover, with the reason', async () => {
+    const beta = await post('/incidents', { customerId: ids[demo.beta.code], integrationId: ids['Shopify feed'], severity: 'blocker' });
+    expect(beta.statusCode).toBe(422);
+    expect(beta.json()).toMatchObject({ reason: 'contract_without_24x7' });
+    const selfservice = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Zendesk widget'], severity: 'blocker' });
+    expect(selfservice.json()).toMatchObject({ reason: 'integration_selfservice' });
+    const gamma = await post('/incidents', { customerId: ids[demo.gamma.code], integrationId: ids['Salesforce sync'], severity: 'high' });
+    expect(gamma.statusCode).toBe(422);
+    expect(gamma.json().errors[0].field).toBe('integrationId');
+  });
+
+  it('acknowledges once, waits on the customer, replies, resolves, and keeps it all on the timeline', async () => {
+    const incident = (await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['SAP orders'], severity: 'high', reporterPhone: demo.acme.contacts[0] })).json();
+    s.clock.advanceMinutes(3);
+    const acked = await post(`/incidents/${incident.id}/acknowledge`, { engineerId: ids['Eng One'] });
+    expect(acked.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: ids['Eng One'], sla: { firstResponse: { state: 'met', elapsedSeconds: 180 } } });
+    const twice = await post(`/incidents/${incident.id}/acknowledge`, { engineerId: ids['Lead Three'] });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().detail).toContain('Eng One');
+
+    expect((await post(`/incidents/${incident.id}/wait`, { engineerId: ids['Eng One'], question: 'which order?' })).json().status).toBe('waiting_on_customer');
+    s.clock.advanceMinutes(30);
+    expect((await get(`/incidents/${incident.id}`)).json().sla.resolution.state).toBe('paused');
+    expect((await post(`/incidents/${incident.id}/reply`, { engineerId: ids['Eng One'], text: 'found it' })).statusCode).toBe(200);
+    const resolved = await post(`/incidents/${incident.id}/resolve`, { engineerId: ids['Eng One'], note: 'replayed the orders' });
+    expect(resolved.json()).toMatchObject({ status: 'resolved', resolution: 'replayed the orders' });
+    expect((await post(`/incidents/${incident.id}/resolve`, { engineerId: ids['Eng One'] })).statusCode).toBe(409);
+
+    const timeline = (await get(`/incidents/${incident.id}/timeline?limit=200`)).json().items.map((e: { kind: string }) => e.kind);
+    expect(timeline).toEqual(expect.arrayContaining(['incident_opened', 'page', 'acknowledged', 'waiting_on_customer', 'relay_to_customer', 'resolved']));
+  });
+
+  it('closes with evidence, and exports the written record for the ticket system', async () => {
+    const incident = (await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'blocker' })).json();
+    const closed = await post(`/incidents/${incident.id}/close-with-evidence`, { engineerId: ids['Lead Three'], evidence: 'Salesforce returned 401: the customer rotated the API password' });
+    expect(closed.json()).toMatchObject({ status: 'closed_with_evidence', evidence: expect.stringContaining('rotated') });
+    const text = await get(`/incidents/${incident.id}/export?format=text`);
+    expect(text.headers['content-type']).toMatch(/text\/plain/);
+    expect(text.body).toContain(`Incident ${incident.id} — Acme Retail — Salesforce sync`);
+    expect(text.body).toContain('Evidence');
+    const json = (await get(`/incidents/${incident.id}/export`)).json();
+    expect(json.timeline.map((e: { kind: string }) => e.kind)).toContain('closed_with_evidence');
+  });
+
+  it('escalates now by API and refuses an unknown engineer with 422', async () => {
+    const incident = (await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'high' })).json();
+    expect((await post(`/incidents/${incident.id}/escalate`, {})).json().escalation.level).toBe(1);
+    const unknown = await post(`/incidents/${incident.id}/acknowledge`, { engineerId: 999999 });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().errors[0].field).toBe('engineerId');
+  });
+
+  it('lists with filters, newest first', async () => {
+    const open = (await get('/incidents?status=open')).json().items;
+    expect(open.every((i: { status: string }) => ['triggered', 'acknowledged', 'waiting_on_customer'].includes(i.status))).toBe(true);
+    const highs = (await get('/incidents?severity=high&limit=1')).json();
+    expect(highs.items).toHaveLength(1);
+    expect(highs.nextCursor).not.toBeNull();
+    expect((await get(`/incidents?severity=high&cursor=${highs.nextCursor}`)).json().items[0].id).toBeLessThan(highs.items[0].id);
+  });
+
+  it('reports SLA met and breached per contract and severity', async () => {
+    s.clock.advanceMinutes(60);
+    const from = new Date(s.clock.now().getTime() - 24 * 3600_000).toISOString();
+    const to = new Date(s.clock.now().getTime() + 60_000).toISOString();
+    const report = (await get(`/reports/sla?from=${from}&to=${to}`)).json();
+    const acme = report.contracts.find((c: { customer: { code: string } }) => c.customer.code === demo.acme.code);
+    expect(acme.high.firstResponse.met).toBeGreaterThanOrEqual(1);
+    expect(acme.blocker.incidents + acme.high.incidents).toBeGreaterThanOrEqual(3);
+    expect(acme.high.firstResponse.breached + acme.blocker.firstResponse.breached).toBeGreaterThanOrEqual(1);
+    expect((await get(`/reports/sla?from=${to}&to=${from}`)).statusCode).toBe(422);
+  });
+});
+
+describe('API rate limit', () => {
+  it('answers 429 problem+json with Retry-After once a token exceeds its per-minute budget', async () => {
+    const limited = await startTestService({ env: { API_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const codes = [];
+      let last;
+      for (let i = 0; i < 4; i++) {
+        last = await limited.app.inject({ method: 'GET', url: '/api/v1/customers', headers: limited.auth });
+        codes.push(last.statusCode);
+      }
+      expect(codes).toEqual([200, 200, 200, 429]);
+      expect(last!.headers['content-type']).toMatch(/problem\+json/);
+      expect(last!.headers['retry-after']).toBeDefined();
+    } finally {
+      await limited.close();
+    }
+  });
+});

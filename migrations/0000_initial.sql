@@ -24,6 +24,7 @@ CREATE TABLE "call_sessions" (
 	"events" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"first_contact_at" timestamp with time zone NOT NULL,
 	"incident_id" bigint,
+	"logged_at" timestamp with time zone,
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import {
   addContactsLog,
@@ -11,7 +11,7 @@ import {
   type IntakeFiles,
   type StandbyNumberRow,
 } from '../db/intake.js';
-import { incidents } from '../db/schema.js';
+import { callSessions, incidents } from '../db/schema.js';
 import { addTimeline } from '../db/timeline.js';
 import { assertNever } from '../domain/eligibility/index.js';
 import { messages } from '../domain/i18n/index.js';
@@ -275,7 +275,32 @@ async function logCall(
     reason: entry.reason,
     details: { callSid: session.callSid, ...(entry.step ? { step: entry.step } : {}), decidedAt: now.toISOString(), transcript },
   });
+  await tx.update(callSessions).set({ loggedAt: now }).where(eq(callSessions.callSid, session.callSid));
 }
+
+/** A call this long silent without a decision is over: the caller hung up mid-menu. */
+export const ABANDONED_CALL_IDLE_MS = 10 * 60_000;
+
+/**
+ * Calls that ended before any decision (the caller hung up during the menus) are written to the
+ * contacts log as abandoned, with what was said and pressed: every contact is kept in writing.
+ * Each call is logged once, whatever the number of workers (row locks, skip locked).
+ */
+export async function logAbandonedCalls(tx: Tx, now: Date): Promise<number> {
+  const idle = await tx
+    .select()
+    .from(callSessions)
+    .where(and(isNull(callSessions.incidentId), isNull(callSessions.loggedAt), lt(callSessions.updatedAt, new Date(now.getTime() - ABANDONED_CALL_IDLE_MS))))
+    .for('update', { skipLocked: true })
+    .limit(200);
+  for (const session of idle) {
+    const state = sessionState(session.state);
+    await logCall(tx, session, now, { reason: 'intake_abandoned', customerId: customerIdOf(state.ivr), integrationId: null, severity: null, step: state.ivr?.step ?? 'start' }, parseTranscript(session.events));
+  }
+  return idle.length;
+}
+
+const customerIdOf = (state: IvrState | null): number | null => (state && 'customerId' in state ? state.customerId : null);
 
 function sessionState(value: Record<string, unknown>): SessionState {
   const turn = typeof value.turn === 'number' ? value.turn : 0;

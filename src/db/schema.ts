@@ -407,6 +407,8 @@ export const callSessions = pgTable('call_sessions', {
   /** The first webhook's arrival: the SLA clocks start here. */
   firstContactAt: instant('first_contact_at').notNull(),
   incidentId: ref('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+  /** When the call went to the contacts log (out of scope, abandoned); null while undecided. */
+  loggedAt: instant('logged_at'),
   updatedAt: instant('updated_at').notNull(),
 });
 

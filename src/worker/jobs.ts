@@ -23,7 +23,7 @@ export const queues = {
   /** Periodic upkeep: the reconciler and handoff notices. */
   maintenance: {
     name: 'maintenance',
-    payload: z.object({ task: z.enum(['reconcile', 'handoff_notices', 'prune']) }),
+    payload: z.object({ task: z.enum(['reconcile', 'handoff_notices', 'abandoned_calls', 'prune']) }),
     attempts: 3,
     backoff: { type: 'fixed', delay: 1000 },
   },

@@ -1,6 +1,7 @@
 import type { Deps } from '../app/deps.js';
 import { runAfterCommit } from '../app/effects.js';
 import { sendDueHandoffNotices } from '../app/handoffs.js';
+import { logAbandonedCalls } from '../app/intake-voice.js';
 
 /** Handoffs this recent are still announced: covers a worker that missed a few runs. */
 export const HANDOFF_LOOKBACK_MS = 15 * 60_000;
@@ -11,4 +12,10 @@ export async function sendHandoffNotices(deps: Deps): Promise<number> {
   const after = await deps.database.db.transaction((tx) => sendDueHandoffNotices(tx, deps, now, HANDOFF_LOOKBACK_MS));
   await runAfterCommit(deps.scheduler, after);
   return after.length;
+}
+
+/** Writes calls that ended mid-menu to the contacts log. */
+export async function sweepAbandonedCalls(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  return deps.database.db.transaction((tx) => logAbandonedCalls(tx, now));
 }

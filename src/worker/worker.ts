@@ -5,7 +5,7 @@ import { reconcile } from '../app/reconcile.js';
 import { RetryLater, sendNotification } from '../app/send.js';
 import { pruneReceipts } from '../db/webhook-receipts.js';
 import { queues, type Payload } from './jobs.js';
-import { sendHandoffNotices } from './maintenance.js';
+import { sendHandoffNotices, sweepAbandonedCalls } from './maintenance.js';
 
 export interface RunningWorker {
   /** Stops taking jobs and waits for the ones in flight to finish. */
@@ -76,6 +76,8 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
           return reconcile(deps);
         case 'handoff_notices':
           return sendHandoffNotices(deps);
+        case 'abandoned_calls':
+          return sweepAbandonedCalls(deps);
         case 'prune':
           return pruneReceipts(deps.database.db, new Date(deps.clock.now().getTime() - 7 * 24 * 3600_000));
         default: {
@@ -97,6 +99,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
     const q = deps.scheduler.queues.maintenance;
     await q.upsertJobScheduler('reconcile', { every: 15_000 }, { name: 'reconcile', data: { task: 'reconcile' } });
     await q.upsertJobScheduler('handoff_notices', { every: 60_000 }, { name: 'handoff_notices', data: { task: 'handoff_notices' } });
+    await q.upsertJobScheduler('abandoned_calls', { every: 60_000 }, { name: 'abandoned_calls', data: { task: 'abandoned_calls' } });
     await q.upsertJobScheduler('prune', { every: 6 * 3600_000 }, { name: 'prune', data: { task: 'prune' } });
     // At start, repair whatever Redis lost while no worker ran.
     await deps.scheduler.maintenance('reconcile');

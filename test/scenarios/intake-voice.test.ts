@@ -267,3 +267,23 @@ describe('a caller who does not answer as asked', () => {
     expect((logged.details.transcript as Array<{ kind: string }>).filter((e) => e.kind === 'keypress')).toHaveLength(3);
   });
 });
+
+describe('a caller who hangs up in the middle of the menus', () => {
+  it('is still kept in writing: the call goes to the contacts log as abandoned, once', async () => {
+    const call = await w.sim.phone(stranger).call(demo.numbers.shared);
+    await call.expectSay(/English/);
+    await call.press('2');
+    await call.expectSay(/customer code/i);
+    await call.hangup();
+    const before = await lastContactsLog().catch(() => null);
+
+    await w.advance(11);
+    const logged = await lastContactsLog();
+    expect(logged.id).not.toBe(before?.id);
+    expect(logged).toMatchObject({ reason: 'intake_abandoned', channel: 'voice', fromPhone: stranger });
+    expect(JSON.stringify(logged.details)).toMatch(/customer code/i);
+
+    await w.advance(11);
+    expect((await lastContactsLog()).id).toBe(logged.id);
+  });
+});

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
+import { sendHandoffNotices, sweepAbandonedCalls } from '../../src/worker/maintenance.js';
 import { startSimulator, type Simulator } from '../../sim/server.js';
 import { freePort } from '../../scripts/local/net.js';
 import { createTestDatabase } from './database.js';
@@ -81,6 +82,9 @@ export async function startWorld(options: { start?: string; env?: Record<string,
       clock.advanceMinutes(minutes);
       sim.tick();
       await world.reconcile();
+      // The periodic upkeep the worker would run in that time.
+      await sendHandoffNotices(deps);
+      await sweepAbandonedCalls(deps);
       await world.settle();
     },
     reconcile: () => reconcile(deps),

@@ -187,6 +187,7 @@ CREATE TABLE "notifications" (
 	"dedupe_key" text NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
+	"outcome_unknown" boolean DEFAULT false NOT NULL,
 	"twilio_sid" text,
 	"error" text,
 	"not_before" timestamp with time zone NOT NULL,

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 
-const phoneLike = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +5491150000299');
-
 const zoneName = z.string().refine((zone) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -38,11 +36,6 @@ export const configSchema = z.object({
     .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
     .pipe(z.array(z.iso.date('dates as yyyy-MM-dd, comma separated'))),
   SUPPORT_CENTER_NAME: z.string().min(1).default('Aivo Support Center'),
-  ADMIN_PHONES: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((d) => d.trim()).filter(Boolean))
-    .pipe(z.array(phoneLike)),
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),

@@ -28,7 +28,9 @@ export async function startService(config: Config, options: { clock: Clock; logg
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const scheduler = new Scheduler(redis, options.clock);
+  // Its own connection that gives up quickly: a request must not hang on Redis (workers block on theirs).
+  const schedulerRedis = redis.duplicate({ maxRetriesPerRequest: 1, commandTimeout: 3000 });
+  const scheduler = new Scheduler(schedulerRedis, options.clock);
   const deps: Deps = { config, clock: options.clock, database, redis, logger: options.logger, scheduler, twilio: createTwilioClient(config) };
 
   let app: App | undefined;
@@ -48,6 +50,7 @@ export async function startService(config: Config, options: { clock: Clock; logg
       await app?.close();
       await worker?.close();
       await scheduler.close();
+      schedulerRedis.disconnect();
       await database.close();
       redis.disconnect();
     },

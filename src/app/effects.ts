@@ -24,3 +24,25 @@ export async function runAfterCommit(scheduler: Scheduler, effects: readonly Aft
     }
   }
 }
+
+/** How long an HTTP answer waits for its wake-ups to reach Redis before answering anyway. */
+export const AFTER_COMMIT_BUDGET_MS = 2000;
+
+/**
+ * Enqueues after commit without letting Redis hold up the answer: what is committed is already
+ * owed in Postgres, so if Redis is slow or down the reconciler enqueues it later. Never throws.
+ */
+export async function enqueueAfterCommit(scheduler: Scheduler, effects: readonly AfterCommit[], log: { warn(obj: object, msg: string): void }): Promise<void> {
+  if (effects.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not take the wake-ups within ${AFTER_COMMIT_BUDGET_MS} ms`)), AFTER_COMMIT_BUDGET_MS);
+  });
+  try {
+    await Promise.race([runAfterCommit(scheduler, effects), budget]);
+  } catch (error) {
+    log.warn({ err: error, effects: effects.length }, 'could not enqueue after commit; the reconciler will');
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { engineers, incidents, notifications } from '../db/schema.js';
 import { addTimeline } from '../db/timeline.js';
@@ -14,6 +14,8 @@ type EngineerRow = typeof engineers.$inferSelect;
 export interface EngineerSmsAnswer {
   reply: string | null;
   after: AfterCommit[];
+  /** The incident the text was about, if it named one that exists: the reply is on its timeline. */
+  incidentId?: number;
 }
 
 /** Incidents still paging this engineer (triggered, and they were paged for it). */
@@ -43,6 +45,15 @@ async function workingOn(tx: Tx, engineerId: number): Promise<number[]> {
  * names an incident is written on its timeline first.
  */
 export async function handleEngineerSms(tx: Tx, deps: Pick<Deps, 'config'>, engineer: EngineerRow, text: string, messageSid: string, now: Date): Promise<EngineerSmsAnswer> {
+  const result = await decideEngineerSms(tx, deps, engineer, text, messageSid, now);
+  if (result.reply && result.incidentId !== undefined) {
+    // The answer goes back inline (TwiML), and in writing on the incident it concerns.
+    await addTimeline(tx, { incidentId: result.incidentId, at: now, actor: 'system', engineerId: engineer.id, channel: 'sms', kind: 'sms_out', body: result.reply, data: { to: engineer.phone, inReplyTo: messageSid } });
+  }
+  return result;
+}
+
+async function decideEngineerSms(tx: Tx, deps: Pick<Deps, 'config'>, engineer: EngineerRow, text: string, messageSid: string, now: Date): Promise<EngineerSmsAnswer> {
   const m = messages(engineer.language).engineer;
   const actor: Actor = { engineer, channel: 'sms' };
   const command = parseEngineerCommand(text);
@@ -52,22 +63,33 @@ export async function handleEngineerSms(tx: Tx, deps: Pick<Deps, 'config'>, engi
     if (exists) await addTimeline(tx, { incidentId, at: now, actor: 'engineer', engineerId: engineer.id, channel: 'sms', kind: 'sms_in', body: text, data: { messageSid } });
   };
   const answer = async (reference: number, result: ActionResult, done: string | null): Promise<EngineerSmsAnswer> => {
+    const incidentId = result.outcome === 'not_found' ? undefined : reference;
     switch (result.outcome) {
       case 'done':
-        return { reply: done, after: result.after };
+        return { reply: done, after: result.after, incidentId };
       case 'not_found':
         return { reply: m.incidentNotFound({ reference }), after: [] };
       case 'closed':
-        return { reply: m.incidentClosed({ reference }), after: [] };
+        return { reply: m.incidentClosed({ reference }), after: [], incidentId };
       case 'already_acknowledged':
-        return { reply: m.alreadyAcknowledged({ reference, engineerName: result.by }), after: [] };
+        return { reply: m.alreadyAcknowledged({ reference, engineerName: result.by }), after: [], incidentId };
       case 'not_escalating':
-        return { reply: m.notEscalating({ reference }), after: [] };
+        return { reply: m.notEscalating({ reference }), after: [], incidentId };
       default: {
         const never: never = result;
         throw new Error(`unknown outcome ${JSON.stringify(never)}`);
       }
     }
+  };
+  /** The step of this engineer's latest page for the incident: ESC escalates from there only, once. */
+  const pagedStep = async (incidentId: number) => {
+    const [page] = await tx
+      .select({ level: notifications.level, round: notifications.round })
+      .from(notifications)
+      .where(and(eq(notifications.incidentId, incidentId), eq(notifications.engineerId, engineer.id), eq(notifications.kind, 'page')))
+      .orderBy(desc(notifications.id))
+      .limit(1);
+    return page && page.level !== null && page.round !== null ? { level: page.level, round: page.round } : null;
   };
   const onlyPage = async (): Promise<number | EngineerSmsAnswer> => {
     const pages = await openPagesOf(tx, engineer.id);
@@ -87,12 +109,12 @@ export async function handleEngineerSms(tx: Tx, deps: Pick<Deps, 'config'>, engi
     }
     case 'escalate':
       await record(command.reference);
-      return answer(command.reference, await escalateNow(tx, deps, command.reference, actor, null, now), m.escalated({ reference: command.reference }));
+      return answer(command.reference, await escalateNow(tx, deps, command.reference, actor, await pagedStep(command.reference), now), m.escalated({ reference: command.reference }));
     case 'escalate_only_page': {
       const page = await onlyPage();
       if (typeof page !== 'number') return page;
       await record(page);
-      return answer(page, await escalateNow(tx, deps, page, actor, null, now), m.escalated({ reference: page }));
+      return answer(page, await escalateNow(tx, deps, page, actor, await pagedStep(page), now), m.escalated({ reference: page }));
     }
     case 'reply':
       await record(command.reference);

@@ -34,47 +34,39 @@ export type OpenIncidentResult =
  * that incident instead; the database's partial unique index settles concurrent contacts.
  */
 export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInput, now: Date): Promise<OpenIncidentResult> {
-  const [created] = await tx
-    .insert(incidents)
-    .values({
-      customerId: input.customerId,
-      contractId: input.contractId,
-      integrationId: input.integrationId,
-      standbyNumberId: input.standbyNumberId,
-      escalationPolicyId: input.escalationPolicyId,
-      severity: input.severity,
-      channel: input.channel,
-      reporterPhone: input.reporterPhone,
-      description: input.description,
-      firstContactAt: input.firstContactAt,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .returning();
+  // Twice at most: the open incident that made the insert conflict may be resolved before we lock it.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const [created] = await tx
+      .insert(incidents)
+      .values({
+        customerId: input.customerId,
+        contractId: input.contractId,
+        integrationId: input.integrationId,
+        standbyNumberId: input.standbyNumberId,
+        escalationPolicyId: input.escalationPolicyId,
+        severity: input.severity,
+        channel: input.channel,
+        reporterPhone: input.reporterPhone,
+        description: input.description,
+        firstContactAt: input.firstContactAt,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (created) return opened(tx, deps, input, created, now);
 
-  if (!created) {
     const [open] = await tx
       .select()
       .from(incidents)
       .where(and(eq(incidents.customerId, input.customerId), eq(incidents.integrationId, input.integrationId), inArray(incidents.status, [...openIncidentStatuses])))
       .for('update');
-    if (!open) throw new Error('incident insert conflicted but no open incident was found');
-    await addTimeline(tx, [
-      ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: open.id })),
-      {
-        incidentId: open.id,
-        at: input.firstContactAt,
-        actor: 'customer',
-        channel: input.channel === 'api' ? 'api' : input.channel,
-        kind: 'repeat_contact',
-        body: `The customer contacted again (${input.channel}${input.reporterPhone ? ` from ${input.reporterPhone}` : ''}, ${input.severity})${input.description ? `: ${input.description}` : ''}`,
-        data: { severity: input.severity, reporterPhone: input.reporterPhone },
-      },
-    ]);
-    return { outcome: 'added_to_open', incident: open, after: [] };
+    if (open) return addedToOpen(tx, input, open, now);
   }
+  throw new Error('incident insert kept conflicting with an open incident that could not be found');
+}
 
+async function opened(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInput, created: IncidentRow, now: Date): Promise<OpenIncidentResult> {
   await addTimeline(tx, [
     ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: created.id })),
     {
@@ -90,4 +82,29 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
   const context = await loadIncidentContext(tx, created.id, { lock: false });
   const { after } = await applyEscalation(tx, deps, context!, { type: 'start' }, now);
   return { outcome: 'opened', incident: created, after };
+}
+
+/** A repeat contact joins the open incident; a Blocker report raises a High incident to Blocker. */
+async function addedToOpen(tx: Tx, input: OpenIncidentInput, open: IncidentRow, now: Date): Promise<OpenIncidentResult> {
+  const raise = input.severity === 'blocker' && open.severity === 'high';
+  let incident = open;
+  if (raise) {
+    [incident] = (await tx.update(incidents).set({ severity: 'blocker', updatedAt: now }).where(eq(incidents.id, open.id)).returning()) as [IncidentRow];
+  }
+  await addTimeline(tx, [
+    ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: open.id })),
+    {
+      incidentId: open.id,
+      at: input.firstContactAt,
+      actor: 'customer',
+      channel: input.channel === 'api' ? 'api' : input.channel,
+      kind: 'repeat_contact',
+      body: `The customer contacted again (${input.channel}${input.reporterPhone ? ` from ${input.reporterPhone}` : ''}, ${input.severity})${input.description ? `: ${input.description}` : ''}`,
+      data: { severity: input.severity, reporterPhone: input.reporterPhone },
+    },
+    ...(raise
+      ? [{ incidentId: open.id, at: now, actor: 'system' as const, channel: 'system' as const, kind: 'severity_raised', body: 'Raised from High to Blocker by the customer\'s new report: Blocker SLA targets apply', data: { from: 'high', to: 'blocker' } }]
+      : []),
+  ]);
+  return { outcome: 'added_to_open', incident, after: [] };
 }

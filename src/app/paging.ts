@@ -158,8 +158,8 @@ async function runEffect(
       return [{ type: 'wake_escalation', incidentId: incident.id, at: effect.at }];
     case 'page_admins': {
       const admins = [...engineersById.values()].filter((e) => e.isAdmin);
-      const phones = new Map<string, { engineerId: number | null; language: 'es' | 'en' | 'pt' }>(admins.map((a) => [a.phone, { engineerId: a.id, language: a.language }]));
-      for (const phone of deps.config.ADMIN_PHONES) if (!phones.has(phone)) phones.set(phone, { engineerId: null, language: 'en' });
+      // Admins are engineers (isAdmin), so their ACK comes back through the engineer commands.
+      const phones = new Map(admins.map((a) => [a.phone, { engineerId: a.id, language: a.language }]));
       const after: AfterCommit[] = [];
       for (const [phone, admin] of phones) {
         const text = messages(admin.language).engineer.escalationExhausted(pageDetails(context));
@@ -184,7 +184,7 @@ async function runEffect(
         kind: 'admins_paged',
         body: phones.size > 0
           ? `Escalation policy exhausted (${effect.reason === 'no_ack' ? 'nobody acknowledged' : 'nobody on call'}): paged the admins (${phones.size})`
-          : 'Escalation policy exhausted and no admin is configured to page: set an engineer as admin or ADMIN_PHONES',
+          : 'Escalation policy exhausted and no admin is configured to page: mark an engineer as admin (isAdmin)',
         data: { reason: effect.reason, admins: phones.size },
       });
       return after;

@@ -24,7 +24,7 @@ export async function reconcile(deps: Deps): Promise<{ escalations: number; send
   // claim's time: the next attempt asks Twilio what was sent since then before sending again.
   await db
     .update(notifications)
-    .set({ status: 'pending' })
+    .set({ status: 'pending', outcomeUnknown: true })
     .where(and(eq(notifications.status, 'sending'), lt(notifications.updatedAt, new Date(now.getTime() - STALE_SENDING_MS))));
   const unsent = await db
     .select({ id: notifications.id, priority: notifications.priority })

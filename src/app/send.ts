@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
-import { notifications } from '../db/schema.js';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { incidents, notifications } from '../db/schema.js';
 import { addTimeline } from '../db/timeline.js';
 import { classifySendError, type SendFailure } from '../twilio/client.js';
 import type { Deps } from './deps.js';
@@ -25,12 +25,20 @@ export async function sendNotification(deps: Deps, notificationId: number, optio
   const claimed = await db.transaction(async (tx) => {
     const [row] = await tx.select().from(notifications).where(eq(notifications.id, notificationId)).for('update', { skipLocked: true });
     if (!row || row.status !== 'pending') return null;
+    if (row.incidentId !== null && (row.kind === 'page' || row.kind === 'admin_page')) {
+      // Decided again from Postgres: a page for an incident someone already has is not sent.
+      const [incident] = await tx.select({ stoppedAt: incidents.escalationStoppedAt }).from(incidents).where(eq(incidents.id, row.incidentId));
+      if (incident?.stoppedAt) {
+        await tx.update(notifications).set({ status: 'canceled', updatedAt: deps.clock.now() }).where(eq(notifications.id, row.id));
+        return null;
+      }
+    }
     const [updated] = await tx
       .update(notifications)
-      .set({ status: 'sending', attempts: row.attempts + 1, updatedAt: deps.clock.now() })
+      .set({ status: 'sending', attempts: row.attempts + 1, outcomeUnknown: false, updatedAt: deps.clock.now() })
       .where(eq(notifications.id, notificationId))
       .returning();
-    return { ...updated!, previousClaimAt: row.attempts > 0 ? row.updatedAt : null };
+    return { ...updated!, previousClaimAt: row.outcomeUnknown ? row.updatedAt : null };
   });
   if (!claimed) return 'skipped';
 
@@ -117,10 +125,16 @@ export async function sendNotification(deps: Deps, notificationId: number, optio
  */
 async function findAlreadySent(deps: Deps, row: typeof notifications.$inferSelect, since: Date): Promise<string | null> {
   const bound = since.getTime() - 60_000;
-  if (row.channel === 'sms') {
-    const sent = await deps.twilio.messages.list({ to: row.toPhone, from: row.fromPhone, limit: 50 });
-    return sent.find((m) => m.body === row.body && m.dateCreated.getTime() >= bound)?.sid ?? null;
-  }
-  const calls = await deps.twilio.calls.list({ to: row.toPhone, from: row.fromPhone, limit: 50 });
-  return calls.find((c) => c.dateCreated.getTime() >= bound)?.sid ?? null;
+  const candidates =
+    row.channel === 'sms'
+      ? (await deps.twilio.messages.list({ to: row.toPhone, from: row.fromPhone, limit: 50 })).filter((m) => m.body === row.body && m.dateCreated.getTime() >= bound)
+      : (await deps.twilio.calls.list({ to: row.toPhone, from: row.fromPhone, limit: 50 })).filter((c) => c.dateCreated.getTime() >= since.getTime());
+  if (candidates.length === 0) return null;
+  // A message or call another row already owns is that row's, not this one's.
+  const owned = await deps.database.db
+    .select({ sid: notifications.twilioSid })
+    .from(notifications)
+    .where(inArray(notifications.twilioSid, candidates.map((c) => c.sid)));
+  const taken = new Set(owned.map((o) => o.sid));
+  return candidates.find((c) => !taken.has(c.sid))?.sid ?? null;
 }

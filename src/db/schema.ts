@@ -356,6 +356,11 @@ export const notifications = pgTable(
       .notNull()
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * Set when a worker died holding the row: Twilio may or may not have it. The next attempt
+     * asks Twilio before sending again; a clean 429/5xx leaves it false (Twilio did not send).
+     */
+    outcomeUnknown: boolean('outcome_unknown').notNull().default(false),
     twilioSid: text('twilio_sid'),
     error: text('error'),
     notBefore: instant('not_before').notNull(),

@@ -39,7 +39,8 @@ export class Scheduler {
 
   /** Queues one notification for sending; lower priority numbers go first (Blocker pages are 1). */
   async send(notificationId: number, priority: number): Promise<void> {
-    await this.addOrPromote('send', jobIds.send(notificationId), { notificationId }, { priority });
+    // Never promoted: a send waiting out Twilio's Retry-After or a backoff keeps waiting.
+    await this.addOrPromote('send', jobIds.send(notificationId), { notificationId }, { priority }, false);
   }
 
   async maintenance(task: Payload<'maintenance'>['task']): Promise<void> {
@@ -50,12 +51,12 @@ export class Scheduler {
    * Adds a job under its deterministic id. If it is already waiting with a delay but is now due
    * (the clock moved, or its wake-up time came), it is promoted so it runs at once.
    */
-  private async addOrPromote<Q extends QueueName>(q: Q, jobId: string, data: Payload<Q>, options: { delay?: number; priority?: number }): Promise<void> {
+  private async addOrPromote<Q extends QueueName>(q: Q, jobId: string, data: Payload<Q>, options: { delay?: number; priority?: number }, promote = true): Promise<void> {
     const queue = this.queues[q] as Queue<Payload<Q>>;
     const existing = await queue.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
-      if (state === 'delayed' && (options.delay ?? 0) === 0) await existing.promote().catch(() => undefined);
+      if (promote && state === 'delayed' && (options.delay ?? 0) === 0) await existing.promote().catch(() => undefined);
       if (state === 'completed' || state === 'failed') {
         // Finished earlier: a new wake-up under the same id needs the old record out of the way.
         await existing.remove().catch(() => undefined);

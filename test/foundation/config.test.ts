@@ -36,10 +36,9 @@ describe('configuration', () => {
     expect(message).toContain('WORKING_HOURS_TZ: an IANA time zone');
   });
 
-  it('reads holidays and admin phones as lists', () => {
-    const config = loadConfig({ ...valid, WORKING_HOURS_HOLIDAYS: '2026-12-25, 2027-01-01', ADMIN_PHONES: '+5491150000299' });
+  it('reads holidays as a list', () => {
+    const config = loadConfig({ ...valid, WORKING_HOURS_HOLIDAYS: '2026-12-25, 2027-01-01' });
     expect(config.WORKING_HOURS_HOLIDAYS).toEqual(['2026-12-25', '2027-01-01']);
-    expect(config.ADMIN_PHONES).toEqual(['+5491150000299']);
     expect(() => loadConfig({ ...valid, WORKING_HOURS_HOLIDAYS: '25/12/2026' })).toThrow(/WORKING_HOURS_HOLIDAYS/);
   });
 });

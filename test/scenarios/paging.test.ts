@@ -141,7 +141,11 @@ describe('escalate now', () => {
     await w.sim.phone(one.phone).sendSms(demo.numbers.acmeDedicated, `ESC ${opened.id}`);
     await w.settle();
     expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone, lead.phone]);
-    expect((await incident(w, opened.id)).escalation.level).toBe(1);
+    await w.sim.phone(one.phone).sendSms(demo.numbers.acmeDedicated, '2');
+    await w.settle();
+    await w.sim.phone(one.phone).expectSms(/ya no escala|no longer escalating/);
+    expect(pagesSince(before).map((m) => m.to)).toEqual([one.phone, lead.phone]);
+    expect((await incident(w, opened.id)).escalation).toMatchObject({ level: 1, round: 0 });
   });
 
   it('pressing 2 on the page call escalates', async () => {

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { eq } from 'drizzle-orm';
 import twilio from 'twilio';
+import { z } from 'zod';
+
+const notificationQuery = z.object({ n: z.coerce.number().int().positive() });
 import type { Deps } from '../../../app/deps.js';
 import { acknowledge, escalateNow, type ActionResult } from '../../../app/incident-actions.js';
 import type { Tx } from '../../../db/client.js';
@@ -28,6 +31,28 @@ async function loadPage(tx: Tx, query: Record<string, string | undefined>) {
 const MESSAGE_STATUSES = { sent: 'sent', delivered: 'delivered', undelivered: 'failed', failed: 'failed' } as const;
 const CALL_STATUSES = { 'in-progress': 'answered', answered: 'answered', completed: 'completed', 'no-answer': 'no_answer', busy: 'busy', failed: 'failed', canceled: 'failed' } as const;
 
+/** How far along a notification is: callbacks arrive out of order, and a late one never moves it back. */
+const PROGRESS: Record<NotificationRow['status'], number> = {
+  pending: 0,
+  sending: 1,
+  sent: 2,
+  answered: 3,
+  delivered: 4,
+  completed: 4,
+  failed: 4,
+  no_answer: 4,
+  busy: 4,
+  canceled: 5,
+};
+
+async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status'], changes: Partial<NotificationRow>): Promise<NotificationRow | undefined> {
+  const [row] = await tx.select().from(notifications).where(eq(notifications.id, id)).for('update');
+  if (!row) return undefined;
+  if (PROGRESS[status] <= PROGRESS[row.status] && row.status !== 'sending') return row;
+  const [updated] = await tx.update(notifications).set({ ...changes, status }).where(eq(notifications.id, id)).returning();
+  return updated;
+}
+
 /**
  * The webhooks of an outbound page: the call's TwiML (the summary, then "press 1 to
  * acknowledge, 2 to escalate now"), its keypresses, and delivery status callbacks. Each keypress
@@ -43,6 +68,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
   registerWebhook(app, deps, {
     path: '/twilio/page/voice',
     sid: 'CallSid',
+    schema: notificationQuery,
     fallback: () => emptyVoice(),
     handle: async ({ tx, query }) => {
       const page = await loadPage(tx, query);
@@ -60,6 +86,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
   registerWebhook(app, deps, {
     path: '/twilio/page/keypress',
     sid: 'CallSid',
+    schema: notificationQuery.extend({ Digits: z.string().regex(/^[0-9*#]{0,10}$/).optional(), try: z.coerce.number().int().min(1).max(10).optional() }),
     fallback: () => emptyVoice(),
     handle: async ({ tx, query, params, now }) => {
       const page = await loadPage(tx, query);
@@ -128,12 +155,13 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
   registerWebhook(app, deps, {
     path: '/twilio/status/message',
     sid: 'MessageSid',
+    schema: notificationQuery.extend({ MessageStatus: z.string().min(1) }),
     fallback: () => emptyMessaging(),
     handle: async ({ tx, query, params, now }) => {
       const id = notificationIdOf(query);
       const status = MESSAGE_STATUSES[params.MessageStatus as keyof typeof MESSAGE_STATUSES];
       if (id === null || !status) return { twiml: emptyMessaging(), after: [] };
-      const [row] = await tx.update(notifications).set({ status, error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null, updatedAt: now }).where(eq(notifications.id, id)).returning();
+      const row = await advanceStatus(tx, id, status, { error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null, updatedAt: now });
       if (row?.incidentId != null) {
         await addTimeline(tx, {
           incidentId: row.incidentId,
@@ -153,15 +181,14 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
   registerWebhook(app, deps, {
     path: '/twilio/status/call',
     sid: 'CallSid',
+    schema: notificationQuery.extend({ CallStatus: z.string().min(1) }),
     fallback: () => emptyVoice(),
     handle: async ({ tx, query, params, now }) => {
       const id = notificationIdOf(query);
       const callStatus = params.CallStatus ?? '';
       if (id === null) return { twiml: emptyVoice(), after: [] };
       const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES];
-      const [row] = status
-        ? await tx.update(notifications).set({ status, updatedAt: now }).where(eq(notifications.id, id)).returning()
-        : await tx.select().from(notifications).where(eq(notifications.id, id));
+      const row = status ? await advanceStatus(tx, id, status, { updatedAt: now }) : (await tx.select().from(notifications).where(eq(notifications.id, id)))[0];
       if (row?.incidentId != null) {
         await addTimeline(tx, {
           incidentId: row.incidentId,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { and, eq, isNull } from 'drizzle-orm';
 import twilio from 'twilio';
+import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { handleEngineerSms } from '../../../app/engineer-sms.js';
 import { handleCustomerSms } from '../../../app/intake-sms.js';
@@ -22,6 +23,7 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
   registerWebhook(app, deps, {
     path: '/twilio/sms',
     sid: 'MessageSid',
+    schema: z.object({ MessageSid: z.string().min(1), From: z.string().min(1), To: z.string().min(1), Body: z.string().optional() }),
     fallback: () => reply(['Sorry, we could not read your message. Please try again, or call this number.']),
     handle: async (ctx) => {
       const from = normalisePhone(ctx.params.From ?? '');

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
+import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
-import { runAfterCommit, type AfterCommit } from '../../../app/effects.js';
+import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import type { Tx } from '../../../db/client.js';
 import { answerOnce, receiptKey } from '../../../db/webhook-receipts.js';
 import { verifyTwilioSignature } from '../../plugins/twilio-signature.js';
@@ -25,6 +26,8 @@ export interface WebhookRoute {
   path: string;
   /** The parameter naming the Twilio resource: receipts are keyed by it. */
   sid: 'CallSid' | 'MessageSid' | 'SmsSid';
+  /** The parameters this webhook needs; a request without them gets the fallback and writes nothing. */
+  schema?: z.ZodType;
   /** What a person hears or reads when the request is malformed or the service fails. */
   fallback: (params: Record<string, string>) => string;
   handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
@@ -44,16 +47,17 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
     const params = verifyTwilioSignature(request, deps.config.PUBLIC_BASE_URL, deps.config.TWILIO_AUTH_TOKEN);
     const now = deps.clock.now();
     const sid = params[route.sid] ?? params.SmsSid ?? params.MessageSid ?? params.CallSid;
-    if (!sid) return reply.type('text/xml').send(route.fallback(params));
+    const valid = route.schema ? route.schema.safeParse({ ...params, ...(request.query as object) }) : { success: true as const };
+    if (!sid || !valid.success) {
+      request.log.warn({ path: route.path, issues: valid.success ? 'no SID' : valid.error.issues }, 'malformed Twilio webhook: answered with the fallback');
+      return reply.type('text/xml').send(route.fallback(params));
+    }
     try {
       const result = await answerOnce(deps.database.db, receiptKey(sid, request.url, params), async (tx) => {
         const answer = await route.handle({ tx, params, now, query: request.query as Record<string, string | undefined> });
         return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after };
       });
-      await runAfterCommit(deps.scheduler, result.after).catch((error: unknown) => {
-        // Committed already: the reconciler enqueues what this could not.
-        request.log.warn({ err: error }, 'could not enqueue after commit; the reconciler will');
-      });
+      await enqueueAfterCommit(deps.scheduler, result.after, request.log);
       return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
     } catch (error) {
       request.log.error({ err: error, path: route.path }, 'webhook failed; answered with the fallback');

@@ -1,19 +1,47 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loggerOptions, maskPhonesDeep } from './logger.js';
 
+/** A logger that writes its JSON lines into `lines`. */
+function capture() {
+  const lines: string[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  return { lines, log: pino(loggerOptions('info'), sink) };
+}
+
 describe('logs', () => {
   it('mask phone numbers in messages, fields and request URLs', () => {
-    const lines: string[] = [];
-    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
-    const log = pino(loggerOptions('info'), sink);
+    const { lines, log } = capture();
     log.info({ to: '+5491150000201', nested: { from: '+5491150000101' } }, 'paging +5491150000201');
     log.info({ req: { method: 'GET', url: '/api/v1/engineers?phone=%2B5491150000201', id: 'r1' } }, 'incoming request');
     const text = lines.join('');
     expect(text).not.toMatch(/5491150000[12]0[12]/);
     expect(text).toContain('0201');
     expect(JSON.parse(lines[1]!).req).toMatchObject({ method: 'GET', requestId: 'r1' });
+  });
+
+  it('hide the token of an acknowledgement link and of a calendar address, which work for whoever holds them', () => {
+    const { lines, log } = capture();
+    const ack = '/ack/412.3.1795500000.c2lnbmF0dXJlLW9mLWZvcnR5LXRocmVlLWNoYXJhY3RlcnM';
+    const calendar = '/calendar/sbc_Zm9yLXRoZS1lbmdpbmVlcnMtY2FsZW5kYXI.ics';
+    log.info({ req: { method: 'POST', url: ack, id: 'r1' } }, 'incoming request');
+    log.info({ req: { method: 'GET', url: `${calendar}?refresh=1`, id: 'r2' } }, 'incoming request');
+    log.info({ req: { method: 'POST', url: '/api/v1/incidents/412/acknowledge', id: 'r3' } }, 'incoming request');
+    const urls = lines.map((l) => JSON.parse(l).req.url);
+    expect(urls).toEqual(['/ack/[redacted]', '/calendar/[redacted]?refresh=1', '/api/v1/incidents/412/acknowledge']);
+  });
+
+  it('hide link tokens in the requests Fastify logs itself', async () => {
+    const { lines, log } = capture();
+    const app = Fastify({ loggerInstance: log });
+    app.get('/ack/:token', async () => 'ok');
+    await app.inject({ method: 'GET', url: '/ack/412.3.1795500000.secret-part' });
+    await app.close();
+    const text = lines.join('');
+    expect(text).toContain('/ack/[redacted]');
+    expect(text).not.toContain('secret-part');
   });
 
   it('leaves other text alone', () => {

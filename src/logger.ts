@@ -16,11 +16,19 @@ export function maskPhonesDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** The path segments that are credentials: the token of an acknowledgement link and of a calendar feed. */
+const SECRET_PATH = /(\/(?:ack|calendar)\/)[^/?#]+/g;
+
+/** A request URL fit for the log: link and calendar tokens hidden (anyone holding one can use it), phone numbers masked. */
+export function logUrl(url: string): string {
+  return maskPhonesDeep(url.replace(SECRET_PATH, '$1[redacted]')) as string;
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     serializers: {
-      req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: maskPhonesDeep(req.url ?? ''), requestId: req.id }),
+      req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: logUrl(req.url ?? ''), requestId: req.id }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       err: pino.stdSerializers.err,
     },

@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../app/deps.js';
 import { registerProblemHandler } from './problem.js';
-import { registerAuth, hashToken } from './plugins/auth.js';
+import { registerAuth } from './plugins/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/api.js';
 import { calendarRoutes } from './routes/calendar/calendar.js';
@@ -17,6 +17,15 @@ import { smsWebhook } from './routes/twilio/sms.js';
 import { voiceWebhooks } from './routes/twilio/voice.js';
 
 export type App = FastifyInstance;
+
+/**
+ * Which X-Forwarded-For entries are believed, counted from the right (hop 0 is the socket peer:
+ * Fly's proxy). Fly keeps whatever the client wrote and appends two entries, the address it
+ * accepted the connection from and then the app's own anycast address, so hops 0 and 1 are Fly's
+ * and `request.ip` is the address Fly saw: a client prepending addresses cannot choose it.
+ * A function because Fastify 5.12.1+ no longer honours a hop-count number (it trusts nothing).
+ */
+const flyProxyHops = (_address: string, hop: number) => hop < 2;
 
 /**
  * Builds the HTTP application: infrastructure plugins, then auth-scoped admin API, then the
@@ -29,7 +38,7 @@ export async function buildApp(deps: Deps): Promise<App> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    trustProxy: flyProxyHops,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
@@ -68,20 +77,26 @@ export async function buildApp(deps: Deps): Promise<App> {
   await app.register(
     async (api) => {
       await api.register(rateLimit, {
+        // Not the plugin's per-route hook, which would run after auth's: see the hook below.
+        global: false,
+        // A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
+        skipOnError: true,
         max: deps.config.API_RATE_LIMIT_PER_MINUTE,
         timeWindow: 60_000,
         redis: deps.redis,
-        nameSpace: 'standby:api-rate:',
-        keyGenerator: (request) => {
-          const header = request.headers.authorization ?? '';
-          return header ? hashToken(header).slice(0, 32) : request.ip;
-        },
+        // Under this service's Redis prefix ('standby' in production), so each test service counts alone.
+        nameSpace: `${deps.scheduler.prefix}:api-rate:`,
+        // By client address, not by token: made-up tokens would each get a fresh allowance.
+        keyGenerator: (request) => request.ip,
         errorResponseBuilder: (_request, context) => {
           const error = new Error(`Rate limit of ${context.max} requests a minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`) as Error & { statusCode: number };
           error.statusCode = 429;
           return error;
         },
       });
+      // Counted before auth, so refused tokens use up the allowance too and, once it is spent,
+      // cost no database lookup.
+      api.addHook('onRequest', api.rateLimit());
       registerAuth(api, { db: deps.database.db, clock: deps.clock, adminToken: deps.config.ADMIN_API_TOKEN });
       await api.register(adminApiRoutes(deps));
     },

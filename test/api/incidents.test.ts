@@ -16,7 +16,19 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const post = (url: string, payload: object) => s.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: s.auth, payload });
+const patch = (url: string, payload: object) => s.app.inject({ method: 'PATCH', url: `/api/v1${url}`, headers: s.auth, payload });
 const get = (url: string) => s.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: s.auth });
+
+/** Opens a new Acme incident on `integration`, resolving the one already open there so the report is not joined to it. */
+async function openFresh(integration: string, fields: object = {}) {
+  const open = (await get(`/incidents?status=open&customerId=${ids[demo.acme.code]}&limit=200`)).json().items;
+  for (const i of open.filter((i: { integrationId: number }) => i.integrationId === ids[integration])) {
+    await post(`/incidents/${i.id}/resolve`, { engineerId: ids['Eng One'], note: 'making room for the next test' });
+  }
+  return post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids[integration], severity: 'high', ...fields });
+}
+
+const standbyNumber = async (phone: string) => (await get(`/standby-numbers?phone=${encodeURIComponent(phone)}`)).json().items[0] as { id: number; escalationPolicyId: number };
 
 describe('incidents API', () => {
   it('opens an incident for a covered customer, and a second report on the same integration joins it', async () => {
@@ -76,6 +88,57 @@ describe('incidents API', () => {
     expect(json.timeline.map((e: { kind: string }) => e.kind)).toContain('closed_with_evidence');
   });
 
+  it("shows the contract's SLA targets as they are now, after the contract is changed", async () => {
+    const incident = (await openFresh('SAP orders')).json();
+    expect(incident.sla.firstResponse.targetMinutes).toBe(30);
+    expect((await get(`/incidents/${incident.id}`)).json().sla.firstResponse.targetMinutes).toBe(30);
+
+    const changed = await patch(`/contracts/${incident.contractId}`, { sla: { high: { firstResponseMinutes: 45 } } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    try {
+      expect((await get(`/incidents/${incident.id}`)).json().sla.firstResponse.targetMinutes).toBe(45);
+      const listed = (await get(`/incidents?customerId=${ids[demo.acme.code]}&limit=200`)).json().items.find((i: { id: number }) => i.id === incident.id);
+      expect(listed.sla.firstResponse.targetMinutes).toBe(45);
+      expect((await get(`/incidents/${incident.id}/export`)).json().incident.sla.firstResponse.targetMinutes).toBe(45);
+      expect((await get(`/incidents/${incident.id}/export?format=text`)).body).toContain('First response SLA: running (45 min)');
+    } finally {
+      await patch(`/contracts/${incident.contractId}`, { sla: { high: { firstResponseMinutes: 30 } } });
+    }
+  });
+
+  it("stores the reporter's phone as E.164 and refuses one that cannot exist, naming the field", async () => {
+    const written = await openFresh('SAP orders', { reporterPhone: '+54 9 11 5000-0101' });
+    expect(written.statusCode, written.body).toBe(201);
+    expect(written.json().reporterPhone).toBe(demo.acme.contacts[0]);
+
+    const impossible = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['SAP orders'], severity: 'high', reporterPhone: 'call me' });
+    expect(impossible.statusCode).toBe(422);
+    expect(impossible.json().errors.map((e: { field: string }) => e.field)).toEqual(['reporterPhone']);
+  });
+
+  it("pages from the customer's own number by default, or a shared one when asked", async () => {
+    const dedicated = await standbyNumber(demo.numbers.acmeDedicated);
+    const shared = await standbyNumber(demo.numbers.shared);
+    expect((await openFresh('SAP orders')).json().standbyNumberId).toBe(dedicated.id);
+    const viaShared = await openFresh('SAP orders', { standbyNumberId: shared.id });
+    expect(viaShared.statusCode, viaShared.body).toBe(201);
+    expect(viaShared.json().standbyNumberId).toBe(shared.id);
+  });
+
+  it("refuses a standby number that does not exist or is dedicated to another customer, naming standbyNumberId", async () => {
+    const unknown = await openFresh('SAP orders', { standbyNumberId: 999999 });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().errors.map((e: { field: string }) => e.field)).toEqual(['standbyNumberId']);
+
+    const acmeNumber = await standbyNumber(demo.numbers.acmeDedicated);
+    const betaNumber = await post('/standby-numbers', { phone: '+541150000188', label: 'Beta Logistics dedicated standby', customerId: ids[demo.beta.code], escalationPolicyId: acmeNumber.escalationPolicyId });
+    expect(betaNumber.statusCode, betaNumber.body).toBe(201);
+    const others = await openFresh('SAP orders', { standbyNumberId: betaNumber.json().id });
+    expect(others.statusCode).toBe(422);
+    expect(others.json().errors.map((e: { field: string }) => e.field)).toEqual(['standbyNumberId']);
+    expect(others.json().detail).toContain('another customer');
+  });
+
   it('escalates now by API and refuses an unknown engineer with 422', async () => {
     const incident = (await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'high' })).json();
     expect((await post(`/incidents/${incident.id}/escalate`, {})).json().escalation.level).toBe(1);
@@ -107,7 +170,7 @@ describe('incidents API', () => {
 });
 
 describe('API rate limit', () => {
-  it('answers 429 problem+json with Retry-After once a token exceeds its per-minute budget', async () => {
+  it('answers 429 problem+json with Retry-After once a client exceeds its per-minute budget', async () => {
     const limited = await startTestService({ env: { API_RATE_LIMIT_PER_MINUTE: '3' } });
     try {
       const codes = [];
@@ -121,6 +184,60 @@ describe('API rate limit', () => {
       expect(last!.headers['retry-after']).toBeDefined();
     } finally {
       await limited.close();
+    }
+  });
+
+  it('counts every request from one address together, so guessing tokens does not buy more tries', async () => {
+    const limited = await startTestService({ env: { API_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const codes = [];
+      for (const token of ['made-up-1', 'made-up-2', 'made-up-3']) {
+        codes.push((await limited.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: `Bearer ${token}` } })).statusCode);
+      }
+      codes.push((await limited.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Bearer made-up-4' } })).statusCode);
+      codes.push((await limited.app.inject({ method: 'GET', url: '/api/v1/customers', headers: limited.auth })).statusCode);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("knows a client behind Fly's proxy by the address the proxy saw, not by what the client wrote in X-Forwarded-For", async () => {
+    const limited = await startTestService({ env: { API_RATE_LIMIT_PER_MINUTE: '2' } });
+    // inject comes from 127.0.0.1, standing in for Fly's proxy, which appends the address it
+    // accepted the connection from and then the app's own address to what the client sent.
+    const flyAnycast = '66.241.125.59';
+    const from = (forwardedFor: string) =>
+      limited.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { ...limited.auth, 'x-forwarded-for': forwardedFor } }).then((r) => r.statusCode);
+    try {
+      expect(await from(`203.0.113.7, ${flyAnycast}`)).toBe(200);
+      expect(await from(`198.51.100.1, 203.0.113.7, ${flyAnycast}`)).toBe(200);
+      expect(await from(`198.51.100.2, 203.0.113.7, ${flyAnycast}`)).toBe(429);
+      expect(await from(`203.0.113.8, ${flyAnycast}`)).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('a Blocker report on an open High incident', () => {
+  it('raises it to Blocker, with the Blocker SLA target, and says so on the timeline', async () => {
+    const svc = await startTestService();
+    try {
+      await loadDemoData(svc.deps.database.db, svc.clock.now());
+      const list = async (url: string) => (await svc.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: svc.auth })).json().items;
+      const acme = (await list(`/customers?code=${demo.acme.code}`))[0];
+      const sap = (await list(`/integrations?customerId=${acme.id}`)).find((i: { name: string }) => i.name === 'SAP orders');
+      const open = (body: object) => svc.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: svc.auth, payload: { customerId: acme.id, integrationId: sap.id, ...body } });
+      const high = (await open({ severity: 'high' })).json();
+      expect(high.sla.firstResponse.targetMinutes).toBe(30);
+      const raised = await open({ severity: 'blocker', description: 'now nothing works at all' });
+      expect(raised.statusCode).toBe(200);
+      expect(raised.json()).toMatchObject({ id: high.id, severity: 'blocker', sla: { firstResponse: { targetMinutes: 15 } } });
+      const kinds = (await list(`/incidents/${high.id}/timeline`)).map((e: { kind: string }) => e.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['repeat_contact', 'severity_raised']));
+    } finally {
+      await svc.close();
     }
   });
 });

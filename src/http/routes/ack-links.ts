@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { eq } from 'drizzle-orm';
 import type { Deps } from '../../app/deps.js';
 import { verifyAckToken } from '../../app/ack-links.js';
-import { runAfterCommit } from '../../app/effects.js';
+import { enqueueAfterCommit } from '../../app/effects.js';
 import { acknowledge } from '../../app/incident-actions.js';
 import { loadIncidentContext } from '../../app/paging.js';
 import { engineers } from '../../db/schema.js';
@@ -30,8 +30,10 @@ export const ackLinkRoutes = (deps: Deps): FastifyPluginAsync => async (app) => 
     if (!check.ok) return null;
     const db = deps.database.db;
     const [engineer] = await db.select().from(engineers).where(eq(engineers.id, check.claims.engineerId));
+    // An archived engineer's links stop working, as an expired link does: they no longer answer pages.
+    if (!engineer || engineer.archivedAt) return null;
     const context = await db.transaction((tx) => loadIncidentContext(tx, check.claims.incidentId, { lock: false }));
-    return engineer && context ? { engineer, context } : null;
+    return context ? { engineer, context } : null;
   };
 
   app.get<{ Params: { token: string } }>('/ack/:token', { schema: { hide: true } }, async (request, reply) => {
@@ -51,7 +53,7 @@ export const ackLinkRoutes = (deps: Deps): FastifyPluginAsync => async (app) => 
     const reference = context.incident.id;
     const now = deps.clock.now();
     const result = await deps.database.db.transaction((tx) => acknowledge(tx, deps, reference, { engineer, channel: 'link' }, now));
-    if (result.outcome === 'done') await runAfterCommit(deps.scheduler, result.after);
+    if (result.outcome === 'done') await enqueueAfterCommit(deps.scheduler, result.after, request.log);
     const text =
       result.outcome === 'done'
         ? m.ackConfirmed({ reference, customerName: context.customer.name })

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
-import { runAfterCommit } from '../../../app/effects.js';
+import { enqueueAfterCommit } from '../../../app/effects.js';
 import { acknowledge, closeWithEvidence, escalateNow, replyToCustomer, resolve, waitOnCustomer, type ActionResult } from '../../../app/incident-actions.js';
 import { openIncident } from '../../../app/incidents.js';
 import { incidentSla } from '../../../app/sla.js';
@@ -12,9 +12,10 @@ import { contractOf } from '../../../db/intake.js';
 import { contracts, customers, engineers, incidents, incidentStatuses, integrations, standbyNumbers, timelineEntries } from '../../../db/schema.js';
 import { decideEligibility } from '../../../domain/eligibility/index.js';
 import { HttpProblem, conflict, notFound, unprocessable } from '../../problem.js';
-import { idParams, instantInput, iso, isoOrNull, page, pageOf, pageQuery } from '../common.js';
+import { idParams, instantInput, iso, isoOrNull, page, pageOf, pageQuery, phoneInput } from '../common.js';
 
 type IncidentRow = typeof incidents.$inferSelect;
+type ContractRow = typeof contracts.$inferSelect;
 
 const slaClock = z.object({
   state: z.enum(['running', 'paused', 'met', 'breached']),
@@ -70,14 +71,14 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   const { db } = deps.database;
   const tags = ['incidents'];
 
-  const contractCache = new Map<number, typeof contracts.$inferSelect>();
-  const toOutput = async (i: IncidentRow, now: Date) => {
-    let contract = contractCache.get(i.contractId);
-    if (!contract) {
-      [contract] = await db.select().from(contracts).where(eq(contracts.id, i.contractId));
-      contractCache.set(i.contractId, contract!);
-    }
-    const sla = incidentSla(i, contract!, now);
+  /**
+   * Incidents read with their contract in the same query: the SLA targets shown are the
+   * contract's as they are now (PATCH /contracts/:id changes them), never a copy kept from earlier.
+   */
+  const withContract = () =>
+    db.select({ id: incidents.id, incident: incidents, contract: contracts }).from(incidents).innerJoin(contracts, eq(contracts.id, incidents.contractId));
+  const toOutput = ({ incident: i, contract }: { incident: IncidentRow; contract: ContractRow }, now: Date) => {
+    const sla = incidentSla(i, contract, now);
     const clock = (c: typeof sla.firstResponse) => ({
       state: c.state,
       targetMinutes: c.targetMs / 60_000,
@@ -116,7 +117,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     };
   };
   const load = async (id: number) => {
-    const [row] = await db.select().from(incidents).where(eq(incidents.id, id));
+    const [row] = await withContract().where(eq(incidents.id, id));
     if (!row) throw notFound('incident', id);
     return row;
   };
@@ -130,7 +131,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     const result = await db.transaction(work);
     switch (result.outcome) {
       case 'done':
-        await runAfterCommit(deps.scheduler, result.after);
+        await enqueueAfterCommit(deps.scheduler, result.after, deps.logger);
         return toOutput(await load(id), deps.clock.now());
       case 'not_found':
         throw notFound('incident', id);
@@ -147,6 +148,31 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     }
   };
 
+  /**
+   * The number an API-opened incident pages and answers from: the one asked for, which must be
+   * shared or the customer's own (another customer's dedicated number would text this customer
+   * from a number that is not theirs); by default the customer's own, else a shared one.
+   */
+  const standbyNumberFor = async (tx: Tx, customer: { id: number; name: string }, requested: number | undefined) => {
+    if (requested !== undefined) {
+      const [number] = await tx.select().from(standbyNumbers).where(eq(standbyNumbers.id, requested));
+      if (!number) throw unprocessable('standbyNumberId', `standby number ${requested} does not exist`);
+      if (number.customerId !== null && number.customerId !== customer.id) {
+        throw unprocessable('standbyNumberId', `standby number ${requested} is dedicated to another customer; use a shared number or ${customer.name}'s own`);
+      }
+      return number;
+    }
+    const [number] = await tx
+      .select()
+      .from(standbyNumbers)
+      .where(or(eq(standbyNumbers.customerId, customer.id), isNull(standbyNumbers.customerId)))
+      // The customer's own number before shared ones (false sorts before true).
+      .orderBy(sql`${standbyNumbers.customerId} is null`, asc(standbyNumbers.id))
+      .limit(1);
+    if (!number) throw unprocessable('standbyNumberId', `no shared standby number and none of ${customer.name}'s own to page from`);
+    return number;
+  };
+
   r.post('/incidents', {
     schema: {
       tags,
@@ -156,8 +182,13 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         integrationId: z.number().int().positive(),
         severity: z.enum(['blocker', 'high']),
         description: z.string().trim().max(2000).default(''),
-        reporterPhone: z.string().optional(),
-        standbyNumberId: z.number().int().positive().optional().describe('Which number pages and notices are sent from; its escalation policy is used'),
+        reporterPhone: phoneInput.optional(),
+        standbyNumberId: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe("Which number pages and notices are sent from (a shared number or the customer's own); its escalation policy is used. Default: the customer's own number, else a shared one"),
       }),
       response: { 201: incidentOutput, 200: incidentOutput },
     },
@@ -178,17 +209,13 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         integration: { kind: 'listed', integration: { id: integration.id, name: integration.name, builtBy: integration.builtBy } },
       });
       if (!decision.eligible) throw new HttpProblem(422, `Not covered by 24x7 Integrations support: ${decision.reason.replace(/_/g, ' ')}`, { reason: decision.reason, errors: [{ field: 'customerId', message: decision.reason }] });
-      const [number] = body.standbyNumberId
-        ? await tx.select().from(standbyNumbers).where(eq(standbyNumbers.id, body.standbyNumberId))
-        : await tx.select().from(standbyNumbers).where(eq(standbyNumbers.customerId, customer.id)).limit(1);
-      const [fallback] = number ? [number] : await tx.select().from(standbyNumbers).orderBy(asc(standbyNumbers.id)).limit(1);
-      if (!fallback) throw unprocessable('standbyNumberId', 'no standby number exists to page from');
+      const number = await standbyNumberFor(tx, customer, body.standbyNumberId);
       return openIncident(tx, deps, {
         customerId: customer.id,
         contractId: decision.contract.id,
         integrationId: integration.id,
-        standbyNumberId: fallback.id,
-        escalationPolicyId: fallback.escalationPolicyId,
+        standbyNumberId: number.id,
+        escalationPolicyId: number.escalationPolicyId,
         severity: body.severity,
         channel: 'api',
         reporterPhone: body.reporterPhone ?? null,
@@ -196,8 +223,8 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         firstContactAt: now,
       }, now);
     });
-    await runAfterCommit(deps.scheduler, result.after);
-    return reply.code(result.outcome === 'opened' ? 201 : 200).send(await toOutput(await load(result.incident.id), now));
+    await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+    return reply.code(result.outcome === 'opened' ? 201 : 200).send(toOutput(await load(result.incident.id), now));
   });
 
   r.get('/incidents', {
@@ -223,10 +250,9 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     if (severity) filters.push(eq(incidents.severity, severity));
     if (from) filters.push(gte(incidents.firstContactAt, from));
     if (to) filters.push(lt(incidents.firstContactAt, to));
-    const rows = await db.select().from(incidents).where(and(...filters)).orderBy(desc(incidents.id)).limit(limit + 1);
+    const rows = await withContract().where(and(...filters)).orderBy(desc(incidents.id)).limit(limit + 1);
     const now = deps.clock.now();
-    const { items, nextCursor } = page(rows, limit, (row) => row);
-    return { items: await Promise.all(items.map((row) => toOutput(row, now))), nextCursor };
+    return page(rows, limit, (row) => toOutput(row, now));
   });
 
   r.get('/incidents/:id', { schema: { tags, summary: 'Read an incident with its SLA clocks', params: idParams, response: { 200: incidentOutput } } }, async (request) =>
@@ -255,7 +281,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       querystring: z.object({ format: z.enum(['json', 'text']).default('json') }),
     },
   }, async (request, reply) => {
-    const incident = await toOutput(await load(request.params.id), deps.clock.now());
+    const incident = toOutput(await load(request.params.id), deps.clock.now());
     const entries = await db.select().from(timelineEntries).where(eq(timelineEntries.incidentId, incident.id)).orderBy(asc(timelineEntries.at), asc(timelineEntries.id));
     const [customer] = await db.select().from(customers).where(eq(customers.id, incident.customerId));
     const [integration] = await db.select().from(integrations).where(eq(integrations.id, incident.integrationId));

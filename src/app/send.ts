@@ -111,7 +111,8 @@ export async function sendNotification(deps: Deps, notificationId: number, optio
         channel: claimed.channel === 'sms' ? 'sms' : 'voice',
         engineerId: claimed.engineerId,
         kind: claimed.channel === 'sms' ? 'sms_out' : 'call_out',
-        body: claimed.channel === 'sms' ? claimed.body : `Calling ${claimed.toPhone}: ${claimed.body}`,
+        // The acknowledgement link acts as the engineer: the written record keeps the text, not the key.
+        body: claimed.channel === 'sms' ? claimed.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${claimed.toPhone}: ${claimed.body}`,
         data: { notificationId: claimed.id, kind: claimed.kind, to: claimed.toPhone, sid },
       });
     }

@@ -28,6 +28,8 @@ export class Scheduler {
         },
       });
     this.queues = { escalation: make('escalation'), send: make('send'), maintenance: make('maintenance') };
+    // Connection errors surface as rejected calls (and the reconciler repairs); don't also print them.
+    for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
   }
 
   /** Wakes the incident's escalation at `at` (now, if `at` has passed). */

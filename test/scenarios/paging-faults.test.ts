@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../../src/app/demo-data.js';
 import { notifications } from '../../src/db/schema.js';
+import { Redis } from 'ioredis';
+import { Scheduler } from '../../src/worker/scheduler.js';
 import { startWorld, type World } from '../support/world.js';
 import { incident, openIncidentByApi, timelineKinds } from './paging-support.js';
 
@@ -75,6 +77,29 @@ describe('a page is never lost', () => {
       expect(recipients(opened.id)).toEqual([one.phone, lead.phone, one.phone, lead.phone]);
       expect((await timelineKinds(w, opened.id)).filter((k) => k === 'page')).toHaveLength(4);
     }
+  });
+});
+
+describe('when Redis is unreachable', () => {
+  it('still answers the customer at once, and the page goes out once Redis is back', async () => {
+    const healthy = w.deps.scheduler;
+    const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, commandTimeout: 300, retryStrategy: () => 50 });
+    dead.on('error', () => undefined);
+    w.deps.scheduler = new Scheduler(dead, w.clock, healthy.prefix);
+    try {
+      const started = performance.now();
+      const reply = await w.sim.phone(demo.acme.contacts[0]).sendSms(demo.numbers.acmeDedicated, 'BLOCKER salesforce sync down');
+      await w.sim.idle();
+      expect(performance.now() - started).toBeLessThan(5000);
+      await w.sim.phone(demo.acme.contacts[0]).expectSms(/\d+/);
+      expect(reply.body).toContain('salesforce');
+    } finally {
+      await w.deps.scheduler.close().catch(() => undefined);
+      dead.disconnect();
+      w.deps.scheduler = healthy;
+    }
+    await w.advance(0); // the reconciler finds the unsent page in Postgres
+    await w.sim.phone(one.phone).expectSms(/ACK \d+/);
   });
 });
 

@@ -98,6 +98,9 @@ describe('acknowledgement', () => {
     expect((await incident(w, opened.id)).status).toBe('acknowledged');
     const forged = await fetch(link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
     expect(forged.status).toBe(404);
+    const exported = await w.app.inject({ method: 'GET', url: `/api/v1/incidents/${opened.id}/export?format=text`, headers: w.auth });
+    expect(exported.body).toContain('/ack/[link]');
+    expect(exported.body).not.toContain(link.split('/ack/')[1]);
   });
 
   it('exactly once when several acknowledgements arrive together', async () => {

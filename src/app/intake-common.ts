@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import type { TimelineEntry } from '../db/timeline.js';
-import type { OutOfScopeReason } from '../domain/eligibility/index.js';
+import type { OpenIncidentEffect, OutOfScopeReason } from '../domain/eligibility/index.js';
+import type { StandbyNumberRow } from '../db/intake.js';
+import type { OpenIncidentInput } from './incidents.js';
 import type { SupportCenter } from '../domain/hours/index.js';
 
 /** The ticket desk out-of-scope answers send people to, and its hours, from the configuration. */
@@ -53,3 +55,23 @@ export function parseTranscript(value: unknown): TranscriptEvent[] {
       typeof e === 'object' && e !== null && typeof (e as TranscriptEvent).at === 'string' && typeof (e as TranscriptEvent).kind === 'string' && typeof (e as TranscriptEvent).body === 'string',
   );
 }
+
+/** The incident an eligible contact opens: the intake's decision, paged through the number's policy. */
+export function incidentInputOf(
+  effect: OpenIncidentEffect,
+  standby: StandbyNumberRow,
+  contact: { channel: 'voice' | 'sms'; reporterPhone: string | null; firstContactAt: Date; transcript: TimelineEntryWithoutIncident[] },
+): OpenIncidentInput {
+  return {
+    customerId: effect.customerId,
+    contractId: effect.contractId,
+    integrationId: effect.integrationId,
+    standbyNumberId: standby.id,
+    escalationPolicyId: standby.escalationPolicyId,
+    severity: effect.severity,
+    description: effect.description,
+    ...contact,
+  };
+}
+
+type TimelineEntryWithoutIncident = Omit<TimelineEntry, 'incidentId'>;

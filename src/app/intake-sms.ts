@@ -24,7 +24,7 @@ import {
 } from '../domain/sms/index.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
-import { onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
+import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
 import { relayFromCustomer } from './incident-actions.js';
 import { openIncident } from './incidents.js';
 import { loadIncidentContext } from './paging.js';
@@ -109,19 +109,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
         const opened = await openIncident(
           tx,
           deps,
-          {
-            customerId: effect.customerId,
-            contractId: effect.contractId,
-            integrationId: effect.integrationId,
-            standbyNumberId: standby.id,
-            escalationPolicyId: standby.escalationPolicyId,
-            severity: effect.severity,
-            channel: 'sms',
-            reporterPhone: sms.from,
-            description: effect.description,
-            firstContactAt: effect.firstContactAt,
-            transcript: toTimeline([...conversation.transcript, received]),
-          },
+          incidentInputOf(effect, standby, { channel: 'sms', reporterPhone: sms.from, firstContactAt: effect.firstContactAt, transcript: toTimeline([...conversation.transcript, received]) }),
           now,
         );
         after.push(...opened.after);

@@ -19,7 +19,7 @@ import { normalisePhone } from '../domain/phone.js';
 import { ivrCustomerLookups, recordIncidentReference, stepIvr, type IvrEffect, type IvrInput, type IvrState, type IvrStep } from '../domain/ivr/index.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
-import { onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
+import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
 import { openIncident } from './incidents.js';
 
 /**
@@ -138,19 +138,7 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
         const opened = await openIncident(
           tx,
           deps,
-          {
-            customerId: effect.customerId,
-            contractId: effect.contractId,
-            integrationId: effect.integrationId,
-            standbyNumberId: standby.id,
-            escalationPolicyId: standby.escalationPolicyId,
-            severity: effect.severity,
-            channel: 'voice',
-            reporterPhone: callerId,
-            description: effect.description,
-            firstContactAt: session.firstContactAt,
-            transcript: toTimeline(pending),
-          },
+          incidentInputOf(effect, standby, { channel: 'voice', reporterPhone: callerId, firstContactAt: session.firstContactAt, transcript: toTimeline(pending) }),
           now,
         );
         after.push(...opened.after);

@@ -86,11 +86,6 @@ async function opened(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInp
 
 /** A repeat contact joins the open incident; a Blocker report raises a High incident to Blocker. */
 async function addedToOpen(tx: Tx, input: OpenIncidentInput, open: IncidentRow, now: Date): Promise<OpenIncidentResult> {
-  const raise = input.severity === 'blocker' && open.severity === 'high';
-  let incident = open;
-  if (raise) {
-    [incident] = (await tx.update(incidents).set({ severity: 'blocker', updatedAt: now }).where(eq(incidents.id, open.id)).returning()) as [IncidentRow];
-  }
   await addTimeline(tx, [
     ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: open.id })),
     {
@@ -102,9 +97,23 @@ async function addedToOpen(tx: Tx, input: OpenIncidentInput, open: IncidentRow, 
       body: `The customer contacted again (${input.channel}${input.reporterPhone ? ` from ${input.reporterPhone}` : ''}, ${input.severity})${input.description ? `: ${input.description}` : ''}`,
       data: { severity: input.severity, reporterPhone: input.reporterPhone },
     },
-    ...(raise
-      ? [{ incidentId: open.id, at: now, actor: 'system' as const, channel: 'system' as const, kind: 'severity_raised', body: 'Raised from High to Blocker by the customer\'s new report: Blocker SLA targets apply', data: { from: 'high', to: 'blocker' } }]
-      : []),
   ]);
+  const incident = (await raiseSeverity(tx, open.id, input.severity, now)) ?? open;
   return { outcome: 'added_to_open', incident, after: [] };
+}
+
+/**
+ * A new report at Blocker on an open High incident raises it: Blocker SLA targets apply from then
+ * on, and the timeline says so. Returns the updated row, or null when nothing changed.
+ */
+export async function raiseSeverity(tx: Tx, incidentId: number, reported: 'blocker' | 'high', now: Date): Promise<IncidentRow | null> {
+  if (reported !== 'blocker') return null;
+  const [raised] = await tx
+    .update(incidents)
+    .set({ severity: 'blocker', updatedAt: now })
+    .where(and(eq(incidents.id, incidentId), eq(incidents.severity, 'high'), inArray(incidents.status, [...openIncidentStatuses])))
+    .returning();
+  if (!raised) return null;
+  await addTimeline(tx, { incidentId, at: now, actor: 'system', channel: 'system', kind: 'severity_raised', body: "Raised from High to Blocker by the customer's new report: Blocker SLA targets apply", data: { from: 'high', to: 'blocker' } });
+  return raised;
 }

@@ -26,7 +26,7 @@ import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
 import { relayFromCustomer } from './incident-actions.js';
-import { openIncident } from './incidents.js';
+import { openIncident, raiseSeverity } from './incidents.js';
 import { loadIncidentContext } from './paging.js';
 
 /** A customer's text to a standby number, as the SMS webhook received it (phones in E.164). */
@@ -127,6 +127,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
         const context = await loadIncidentContext(tx, effect.reference, { lock: true });
         if (!context) throw new Error(`incident ${effect.reference} of an open-incident list vanished`);
         await addTimeline(tx, onIncident(effect.reference, conversation.transcript));
+        if (effect.severity) await raiseSeverity(tx, effect.reference, effect.severity, now);
         if (effect.repeatContact) {
           await addTimeline(tx, {
             incidentId: effect.reference,

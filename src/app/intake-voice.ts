@@ -20,7 +20,7 @@ import { ivrCustomerLookups, recordIncidentReference, stepIvr, type IvrEffect, t
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
-import { openIncident } from './incidents.js';
+import { openIncident, raiseSeverity } from './incidents.js';
 
 /**
  * What a call webhook asks the IVR: the call arrived, keys were pressed (or nothing within the
@@ -166,6 +166,7 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
             data: { callSid: session.callSid, reporterPhone: callerId, severity: severityOf(state) },
           },
         ]);
+        if (effect.severity) await raiseSeverity(tx, reference, effect.severity, now);
         incidentId = reference;
         kept = pending;
         pending = [];

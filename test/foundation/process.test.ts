@@ -49,15 +49,15 @@ describe('process roles', () => {
     try {
       sim.faults.latency(400); // Twilio is slow: the send is in flight when we stop
       const headers = { authorization: `Bearer ${config.ADMIN_API_TOKEN}`, 'content-type': 'application/json' };
-      const customers = await (await fetch(`${service.url}/api/v1/customers?code=${demo.acme.code}`, { headers })).json();
-      const integrations = await (await fetch(`${service.url}/api/v1/integrations?customerId=${customers.items[0].id}`, { headers })).json();
+      const customers = (await (await fetch(`${service.url}/api/v1/customers?code=${demo.acme.code}`, { headers })).json()) as { items: Array<{ id: number }> };
+      const integrations = (await (await fetch(`${service.url}/api/v1/integrations?customerId=${customers.items[0]!.id}`, { headers })).json()) as { items: Array<{ id: number }> };
       const opened = await fetch(`${service.url}/api/v1/incidents`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ customerId: customers.items[0].id, integrationId: integrations.items[0].id, severity: 'blocker' }),
+        body: JSON.stringify({ customerId: customers.items[0]!.id, integrationId: integrations.items[0]!.id, severity: 'blocker' }),
       });
       expect(opened.status).toBe(201);
-      const { id } = await opened.json();
+      const { id } = (await opened.json()) as { id: number };
       const db = service.deps.database.db;
       // Wait until a worker has claimed the page (it is now talking to the slow Twilio).
       for (let i = 0; i < 200; i++) {

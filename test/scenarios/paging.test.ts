@@ -205,6 +205,22 @@ describe('working the incident by SMS', () => {
   });
 });
 
+describe('a customer who reports again at Blocker', () => {
+  it('raises the open High incident to Blocker', async () => {
+    const ana = w.sim.phone(customer);
+    await ana.sendSms(demo.numbers.acmeDedicated, 'ALTA sap orders no sincroniza');
+    await w.settle();
+    const open = (await w.app.inject({ method: 'GET', url: '/api/v1/incidents?status=open', headers: w.auth })).json().items;
+    expect(open).toHaveLength(1);
+    expect(open[0].severity).toBe('high');
+    await ana.sendSms(demo.numbers.acmeDedicated, 'BLOQUEANTE sap orders caido del todo');
+    await w.settle();
+    const raised = await incident(w, open[0].id);
+    expect(raised).toMatchObject({ severity: 'blocker', sla: { firstResponse: { targetMinutes: 15 } } });
+    expect(await timelineKinds(w, open[0].id)).toContain('severity_raised');
+  });
+});
+
 describe('delivery', () => {
   it('records delivery status callbacks on the timeline', async () => {
     const opened = await openIncidentByApi(w);

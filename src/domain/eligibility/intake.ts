@@ -56,6 +56,8 @@ export interface AppendToIncidentEffect {
   text: string;
   /** True when this is a new report about the same integration, false for a follow-up message. */
   repeatContact: boolean;
+  /** The severity a repeat report gave (a Blocker report raises an open High incident); absent for follow-ups. */
+  severity?: CoveredSeverity;
 }
 
 /** Policy: out-of-scope contacts are recorded too. */

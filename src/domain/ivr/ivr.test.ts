@@ -227,7 +227,7 @@ describe('an eligible call', () => {
     call.dial();
     call.press('1');
     const step = call.press('1');
-    expect(step.effects).toEqual([{ type: 'append_to_incident', channel: 'voice', customerId: 1, reference: 123, text: '', repeatContact: true }]);
+    expect(step.effects).toEqual([{ type: 'append_to_incident', channel: 'voice', customerId: 1, reference: 123, text: '', repeatContact: true, severity: 'blocker' }]);
     expect(spoken(step)).toMatch(/^Agregamos su reporte al incidente 1, 2, 3, que ya estaba abierto para esta integración\./);
     expect(spoken(call.recordingEnds())).toMatch(/^Su número de incidente es 1, 2, 3\./);
   });

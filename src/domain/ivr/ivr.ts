@@ -284,7 +284,7 @@ function integration(state: Extract<IvrState, { step: 'integration' }>, input: I
         state: { ...base, step: 'recording', integrationId: decision.integration.id, reference: decision.reference },
         say: [say(language, ivr.repeatContact({ reference: decision.reference })), say(language, ivr.recordDescription())],
         record: DESCRIPTION_RECORDING,
-        effects: [{ type: 'append_to_incident', channel: 'voice', customerId: file.customer.id, reference: decision.reference, text: '', repeatContact: true }],
+        effects: [{ type: 'append_to_incident', channel: 'voice', customerId: file.customer.id, reference: decision.reference, text: '', repeatContact: true, severity: decision.severity }],
       };
     default:
       return assertNever(decision);

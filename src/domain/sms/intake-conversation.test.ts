@@ -206,7 +206,7 @@ describe('repeat contacts and follow-ups', () => {
     const result = phone.text('BLOCKER salesforce sync sigue caido');
     expect(result.replies).toEqual(['Agregamos su reporte al incidente 123, ya abierto para esta integración.']);
     expect(result.effects).toEqual([
-      { type: 'append_to_incident', channel: 'sms', customerId: 1, reference: 123, text: 'salesforce sync sigue caido', repeatContact: true },
+      { type: 'append_to_incident', channel: 'sms', customerId: 1, reference: 123, text: 'salesforce sync sigue caido', repeatContact: true, severity: 'blocker' },
     ]);
   });
 

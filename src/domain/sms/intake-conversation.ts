@@ -279,7 +279,7 @@ function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, ctx
       return {
         state: { step: 'following_incident', startedAt, lastActivityAt: now, customerId: file.customer.id, integrationId: decision.integration.id },
         replies: [t(language).sms.repeatContact({ reference: decision.reference })],
-        effects: [{ type: 'append_to_incident', channel: 'sms', customerId: file.customer.id, reference: decision.reference, text: facts.description, repeatContact: true }],
+        effects: [{ type: 'append_to_incident', channel: 'sms', customerId: file.customer.id, reference: decision.reference, text: facts.description, repeatContact: true, severity: decision.severity }],
       };
     case 'open_incident':
       return {

@@ -213,7 +213,7 @@ describe('a customer who reports again at Blocker', () => {
     const open = (await w.app.inject({ method: 'GET', url: '/api/v1/incidents?status=open', headers: w.auth })).json().items;
     expect(open).toHaveLength(1);
     expect(open[0].severity).toBe('high');
-    await ana.sendSms(demo.numbers.acmeDedicated, 'BLOQUEANTE sap orders caido del todo');
+    await ana.sendSms(demo.numbers.acmeDedicated, 'BLOQUEANTE sap orders caido por completo');
     await w.settle();
     const raised = await incident(w, open[0].id);
     expect(raised).toMatchObject({ severity: 'blocker', sla: { firstResponse: { targetMinutes: 15 } } });

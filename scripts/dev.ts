@@ -89,7 +89,7 @@ async function main(): Promise<void> {
 
     const config = loadConfig(env);
     const logger = createLogger(config.LOG_LEVEL, { pretty: process.stdout.isTTY });
-    const service = await startService(config, { clock: systemClock, logger, host: '127.0.0.1' });
+    const service = await startService(config, { clock: systemClock, logger, host: '127.0.0.1', simPageUrl: simUrl ? `${simUrl}/sim` : undefined });
     stops.push(() => service.close());
     await loadDemoData(service.deps.database.db, systemClock.now());
 
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     say(`service:   ${config.PUBLIC_BASE_URL}  (health /healthz, readiness /readyz)`);
     say(`API docs:  ${config.PUBLIC_BASE_URL}/docs  (OpenAPI at /openapi.json)`);
     say(`admin API: curl -H 'Authorization: Bearer ${config.ADMIN_API_TOKEN}' ${config.PUBLIC_BASE_URL}/api/v1/customers`);
-    if (simUrl) say(`phones:    ${simUrl}/sim  (Twilio simulator; dial ${demo.numbers.acmeDedicated} or ${demo.numbers.shared})`);
+    if (simUrl) say(`phones:    ${config.PUBLIC_BASE_URL}/sim → ${simUrl}/sim  (Twilio simulator; dial ${demo.numbers.acmeDedicated} or ${demo.numbers.shared})`);
     say('Ctrl-C stops everything.');
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : error);

@@ -31,7 +31,12 @@ const flyProxyHops = (_address: string, hop: number) => hop < 2;
  * Builds the HTTP application: infrastructure plugins, then auth-scoped admin API, then the
  * Twilio webhooks. It does not listen; `main.ts` (or a test's `inject`) does.
  */
-export async function buildApp(deps: Deps): Promise<App> {
+export interface AppOptions {
+  /** `npm run dev` only: where the built-in Twilio simulator's phone page is, so `/sim` finds it. */
+  simPageUrl?: string;
+}
+
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: (request) => {
@@ -68,6 +73,10 @@ export async function buildApp(deps: Deps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  if (options.simPageUrl) {
+    const target = options.simPageUrl;
+    app.get('/sim', { schema: { hide: true } }, async (_request, reply) => reply.redirect(target));
+  }
   // Public: calendar apps cannot send a bearer token; the secret address is the credential.
   await app.register(calendarRoutes(deps));
   await app.register(smsWebhook(deps));

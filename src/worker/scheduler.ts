@@ -40,9 +40,9 @@ export class Scheduler {
   }
 
   /** Queues one notification for sending; lower priority numbers go first (Blocker pages are 1). */
-  async send(notificationId: number, priority: number): Promise<void> {
+  async send(notificationId: number, priority: number, retake?: string): Promise<void> {
     // Never promoted: a send waiting out Twilio's Retry-After or a backoff keeps waiting.
-    await this.addOrPromote('send', jobIds.send(notificationId), { notificationId }, { priority }, false);
+    await this.addOrPromote('send', jobIds.send(notificationId, retake), { notificationId }, { priority }, false);
   }
 
   async maintenance(task: Payload<'maintenance'>['task']): Promise<void> {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demo } from '../../src/app/demo-data.js';
@@ -61,6 +62,45 @@ describe('a page is never lost', () => {
     expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(1);
     const settled = await db.select().from(notifications).where(eq(notifications.id, call.id));
     expect(settled[0]!.twilioSid).toMatch(/^CA/);
+  });
+
+  it('a worker process killed (SIGKILL) while Twilio is answering: every page still goes out, once', async () => {
+    await w.stopWorker();
+    // `node --import tsx` (not the tsx CLI, which runs the script in a grandchild the kill would miss).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(w.config).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v ?? '')])),
+        QUEUE_PREFIX: w.deps.scheduler.prefix,
+        CLOCK_START: w.clock.now().toISOString(),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+    });
+    w.sim.faults.latency(1500); // Twilio is slow: the worker will be mid-request when it dies
+    const opened = await openIncidentByApi(w);
+    const db = w.deps.database.db;
+    for (let i = 0; i < 300; i++) {
+      const rows = await db.select().from(notifications).where(eq(notifications.incidentId, opened.id));
+      if (rows.some((r) => r.status === 'sending')) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    child.stdout!.destroy();
+    w.sim.faults.latency(0);
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // let the requests the dead worker made land at "Twilio"
+
+    await w.startWorker();
+    await w.advance(3); // past the stale-claim time: the reconciler takes the dead worker's sends back
+    expect(recipients(opened.id)).toEqual([one.phone]);
+    expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(1);
+    const rows = await db.select().from(notifications).where(eq(notifications.incidentId, opened.id));
+    expect(rows.map((r) => r.status).sort()).not.toContain('sending');
+    expect(rows.every((r) => r.twilioSid !== null)).toBe(true);
   });
 
   it('with two workers running, every page is sent and none twice', async () => {

@@ -89,16 +89,20 @@ export async function startWorld(options: { start?: string; env?: Record<string,
     },
     reconcile: () => reconcile(deps),
     async settle() {
-      // Two quiet looks in a row: a job can enqueue another, a webhook can enqueue a job.
+      // Quiet means: the simulator has nothing in flight, no escalation job runs or waits, and
+      // Postgres owes no send. (A send job a killed worker left "active" in Redis is not waited for:
+      // the row it was for says whether anything is still owed.) Two quiet looks in a row.
       let quiet = 0;
       for (let i = 0; i < 400 && quiet < 2; i++) {
         await sim.idle();
-        const counts = await Promise.all(
-          [scheduler.queues.escalation, scheduler.queues.send].map((q) => q.getJobCounts('active', 'waiting', 'prioritized', 'waiting-children')),
-        );
-        const busy = counts.some((c) => Object.values(c).some((n) => n > 0));
-        quiet = busy || !worker ? 0 : quiet + 1;
         if (!worker) return;
+        const [escalation, send] = await Promise.all([
+          scheduler.queues.escalation.getJobCounts('active', 'waiting', 'prioritized'),
+          scheduler.queues.send.getJobCounts('waiting', 'prioritized'),
+        ]);
+        const owed = await database.sql<{ n: number }[]>`select count(*)::int as n from notifications where status in ('pending', 'sending')`;
+        const busy = [escalation, send].some((c) => Object.values(c).some((n) => n > 0)) || owed[0]!.n > 0;
+        quiet = busy ? 0 : quiet + 1;
         await new Promise((resolve) => setTimeout(resolve, busy ? 10 : 5));
       }
     },

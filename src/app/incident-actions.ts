@@ -259,3 +259,24 @@ async function toEngineer(tx: Tx, context: IncidentContext, actor: Actor, kind: 
   });
   return queued.after;
 }
+
+/** The customer called the standby line again about an incident someone has: that engineer is told. */
+export async function tellEngineerOfRepeatCall(tx: Tx, context: IncidentContext, callerPhone: string | null, callSid: string, now: Date): Promise<AfterCommit[]> {
+  const { incident } = context;
+  if (incident.acknowledgedBy === null) return [];
+  const [engineer] = await tx.select().from(engineers).where(eq(engineers.id, incident.acknowledgedBy));
+  if (!engineer) return [];
+  const queued = await queueOutbound(tx, {
+    incidentId: incident.id,
+    engineerId: engineer.id,
+    kind: 'relay',
+    channel: 'sms',
+    to: engineer.phone,
+    from: context.standbyPhone,
+    body: messages(engineer.language).engineer.customerCalledAgain({ reference: incident.id, customerName: context.customer.name, phone: callerPhone }),
+    priority: sendPriority(incident.severity, 'other'),
+    dedupeKey: `calledagain:${callSid}`,
+    now,
+  });
+  return queued.after;
+}

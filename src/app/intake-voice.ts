@@ -21,6 +21,8 @@ import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
 import { openIncident, raiseSeverity } from './incidents.js';
+import { tellEngineerOfRepeatCall } from './incident-actions.js';
+import { loadIncidentContext } from './paging.js';
 
 /**
  * What a call webhook asks the IVR: the call arrived, keys were pressed (or nothing within the
@@ -167,6 +169,8 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
           },
         ]);
         if (effect.severity) await raiseSeverity(tx, reference, effect.severity, now);
+        const context = await loadIncidentContext(tx, reference, { lock: true });
+        if (context) after.push(...(await tellEngineerOfRepeatCall(tx, context, callerId, session.callSid, now)));
         incidentId = reference;
         kept = pending;
         pending = [];

@@ -221,6 +221,21 @@ describe('a customer who reports again at Blocker', () => {
   });
 });
 
+describe('a customer who calls again about an incident someone has', () => {
+  it('is added to it, and the engineer who has it is told', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    await w.sim.phone(one.phone).sendSms(demo.numbers.acmeDedicated, `ACK ${opened.id}`);
+    await w.settle();
+    const call = await w.sim.phone(demo.acme.contacts[1]).call(demo.numbers.acmeDedicated);
+    await call.press('1');
+    await call.press('1');
+    await call.expectSay(/Agregamos su reporte/);
+    await w.settle();
+    await w.sim.phone(one.phone).expectSms(new RegExp(`volvió a llamar por el incidente ${opened.id}`));
+  });
+});
+
 describe('delivery', () => {
   it('records delivery status callbacks on the timeline', async () => {
     const opened = await openIncidentByApi(w);

@@ -125,6 +125,8 @@ export interface Catalogue {
     escalationExhausted(p: PageDetails): string;
     noOpenPage(): string;
     incidentNotFound(p: { reference: number }): string;
+    /** To the engineer who has the incident: the customer called the standby line again about it. */
+    customerCalledAgain(p: { reference: number; customerName: string; phone: string | null }): string;
     incidentClosed(p: { reference: number }): string;
     alreadyAcknowledged(p: { reference: number; engineerName: string }): string;
     /** The escalation already moved on, ran out or stopped: pressing 2 / ESC changed nothing. */

@@ -131,7 +131,7 @@ export async function waitOnCustomer(tx: Tx, deps: Pick<Deps, 'config'>, inciden
 export async function resumeFromCustomer(tx: Tx, context: IncidentContext, now: Date): Promise<void> {
   const { incident } = context;
   if (incident.status !== 'waiting_on_customer' || !incident.waitingSince) return;
-  const waited = Math.max(0, Math.round((now.getTime() - incident.waitingSince.getTime()) / 1000));
+  const waited = secondsWaiting(incident, now);
   await tx
     .update(incidents)
     .set({ status: 'acknowledged', waitingSince: null, waitingSeconds: sql`${incidents.waitingSeconds} + ${waited}`, updatedAt: now })
@@ -163,7 +163,7 @@ async function finish(
   const loaded = await openContext(tx, incidentId);
   if (isResult(loaded)) return loaded;
   const { incident } = loaded;
-  const waited = incident.waitingSince ? Math.max(0, Math.round((now.getTime() - incident.waitingSince.getTime()) / 1000)) : 0;
+  const waited = secondsWaiting(incident, now);
   const { after: escalationAfter } = await applyEscalation(tx, deps, loaded, { type: how.status === 'resolved' ? 'resolve' : 'close' }, now);
   await tx
     .update(incidents)
@@ -224,59 +224,49 @@ export async function relayFromCustomer(tx: Tx, context: IncidentContext, text: 
   const { incident } = context;
   await addTimeline(tx, { incidentId: incident.id, at: now, actor: 'customer', channel: 'sms', kind: 'sms_in', body: text, data: { messageSid } });
   await resumeFromCustomer(tx, context, now);
-  if (incident.acknowledgedBy === null) return [];
-  const [engineer] = await tx.select().from(engineers).where(eq(engineers.id, incident.acknowledgedBy));
+  const engineer = await assignedEngineer(tx, context);
   if (!engineer) return [];
-  const queued = await queueOutbound(tx, {
-    incidentId: incident.id,
-    engineerId: engineer.id,
-    kind: 'relay',
-    channel: 'sms',
-    to: engineer.phone,
-    from: context.standbyPhone,
-    body: messages(engineer.language).engineer.fromCustomer({ reference: incident.id, customerName: context.customer.name, text }),
-    priority: sendPriority(incident.severity, 'other'),
-    dedupeKey: `fromcustomer:${messageSid}`,
-    now,
-  });
-  return queued.after;
+  const body = messages(engineer.language).engineer.fromCustomer({ reference: incident.id, customerName: context.customer.name, text });
+  return textEngineer(tx, context, engineer, { kind: 'relay', body, dedupeKey: `fromcustomer:${messageSid}` }, now);
+}
+
+/** The customer called the standby line again about an incident someone has: that engineer is told. */
+export async function tellEngineerOfRepeatCall(tx: Tx, context: IncidentContext, callerPhone: string | null, callSid: string, now: Date): Promise<AfterCommit[]> {
+  const engineer = await assignedEngineer(tx, context);
+  if (!engineer) return [];
+  const body = messages(engineer.language).engineer.customerCalledAgain({ reference: context.incident.id, customerName: context.customer.name, phone: callerPhone });
+  return textEngineer(tx, context, engineer, { kind: 'relay', body, dedupeKey: `calledagain:${callSid}` }, now);
 }
 
 /** A short confirmation to the engineer who acted by SMS (other channels answer in place). */
 async function toEngineer(tx: Tx, context: IncidentContext, actor: Actor, kind: string, body: string, now: Date): Promise<AfterCommit[]> {
   if (actor.channel !== 'sms') return [];
-  const queued = await queueOutbound(tx, {
-    incidentId: context.incident.id,
-    engineerId: actor.engineer.id,
-    kind,
-    channel: 'sms',
-    to: actor.engineer.phone,
-    from: context.standbyPhone,
-    body,
-    priority: sendPriority(context.incident.severity, 'other'),
-    dedupeKey: `${kind}:${context.incident.id}:${actor.engineer.id}:${now.getTime()}`,
-    now,
-  });
-  return queued.after;
+  return textEngineer(tx, context, actor.engineer, { kind, body, dedupeKey: `${kind}:${context.incident.id}:${actor.engineer.id}:${now.getTime()}` }, now);
 }
 
-/** The customer called the standby line again about an incident someone has: that engineer is told. */
-export async function tellEngineerOfRepeatCall(tx: Tx, context: IncidentContext, callerPhone: string | null, callSid: string, now: Date): Promise<AfterCommit[]> {
-  const { incident } = context;
-  if (incident.acknowledgedBy === null) return [];
-  const [engineer] = await tx.select().from(engineers).where(eq(engineers.id, incident.acknowledgedBy));
-  if (!engineer) return [];
+/** How long the incident has been waiting on the customer right now (0 when it is not). */
+function secondsWaiting(incident: IncidentContext['incident'], now: Date): number {
+  return incident.waitingSince ? Math.max(0, Math.round((now.getTime() - incident.waitingSince.getTime()) / 1000)) : 0;
+}
+
+/** The engineer who acknowledged the incident, if anyone has. */
+async function assignedEngineer(tx: Tx, context: IncidentContext): Promise<EngineerRow | null> {
+  if (context.incident.acknowledgedBy === null) return null;
+  const [engineer] = await tx.select().from(engineers).where(eq(engineers.id, context.incident.acknowledgedBy));
+  return engineer ?? null;
+}
+
+/** Queues a text to an engineer about the incident, from the number the customer contacted. */
+async function textEngineer(tx: Tx, context: IncidentContext, engineer: EngineerRow, message: { kind: string; body: string; dedupeKey: string }, now: Date): Promise<AfterCommit[]> {
   const queued = await queueOutbound(tx, {
-    incidentId: incident.id,
+    incidentId: context.incident.id,
     engineerId: engineer.id,
-    kind: 'relay',
     channel: 'sms',
     to: engineer.phone,
     from: context.standbyPhone,
-    body: messages(engineer.language).engineer.customerCalledAgain({ reference: incident.id, customerName: context.customer.name, phone: callerPhone }),
-    priority: sendPriority(incident.severity, 'other'),
-    dedupeKey: `calledagain:${callSid}`,
+    priority: sendPriority(context.incident.severity, 'other'),
     now,
+    ...message,
   });
   return queued.after;
 }

@@ -6,6 +6,7 @@ import { messages } from '../domain/i18n/index.js';
 import { commandExample, parseEngineerCommand } from '../domain/sms/index.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
+import { lockIncident } from './paging.js';
 import { acknowledge, closeWithEvidence, escalateNow, replyToCustomer, resolve, waitOnCustomer, type ActionResult, type Actor } from './incident-actions.js';
 
 type EngineerRow = typeof engineers.$inferSelect;
@@ -59,8 +60,9 @@ async function decideEngineerSms(tx: Tx, deps: Pick<Deps, 'config'>, engineer: E
   const command = parseEngineerCommand(text);
 
   const record = async (incidentId: number) => {
-    const [exists] = await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, incidentId));
-    if (exists) await addTimeline(tx, { incidentId, at: now, actor: 'engineer', engineerId: engineer.id, channel: 'sms', kind: 'sms_in', body: text, data: { messageSid } });
+    // Lock first: the timeline insert below must not hold a key-share lock while another
+    // engineer's action on the same incident waits for ours (that order deadlocked).
+    if (await lockIncident(tx, incidentId)) await addTimeline(tx, { incidentId, at: now, actor: 'engineer', engineerId: engineer.id, channel: 'sms', kind: 'sms_in', body: text, data: { messageSid } });
   };
   const answer = async (reference: number, result: ActionResult, done: string | null): Promise<EngineerSmsAnswer> => {
     const incidentId = result.outcome === 'not_found' ? undefined : reference;

@@ -1,3 +1,4 @@
+import { transaction } from '../db/client.js';
 import type { Deps } from './deps.js';
 import { runAfterCommit, type AfterCommit } from './effects.js';
 import { applyEscalation, loadIncidentContext } from './paging.js';
@@ -9,7 +10,7 @@ import { applyEscalation, loadIncidentContext } from './paging.js';
  */
 export async function stepEscalation(deps: Deps, incidentId: number): Promise<void> {
   const now = deps.clock.now();
-  const after = await deps.database.db.transaction(async (tx): Promise<AfterCommit[]> => {
+  const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[]> => {
     const context = await loadIncidentContext(tx, incidentId, { lock: true });
     if (!context) return [];
     const { decision, after } = await applyEscalation(tx, deps, context, { type: 'step_due' }, now);

@@ -25,10 +25,21 @@ export interface IncidentContext {
   standbyPhone: string;
 }
 
+/**
+ * Locks the incident's row for this transaction (the lock every engineer action and escalation
+ * step takes first, before writing anything about the incident, so concurrent actions queue in one
+ * order instead of deadlocking). `FOR NO KEY UPDATE` leaves timeline inserts by others (their
+ * foreign-key check) unblocked. Returns whether the incident exists.
+ */
+export async function lockIncident(tx: Tx, incidentId: number): Promise<boolean> {
+  const [row] = await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, incidentId)).for('no key update');
+  return row !== undefined;
+}
+
 /** Loads an incident (locked for update when asked) with its customer, integration and number. */
 export async function loadIncidentContext(tx: Tx, incidentId: number, options: { lock: boolean }): Promise<IncidentContext | null> {
   const query = tx.select().from(incidents).where(eq(incidents.id, incidentId));
-  const [incident] = options.lock ? await query.for('update') : await query;
+  const [incident] = options.lock ? await query.for('no key update') : await query;
   if (!incident) return null;
   const [customer] = await tx.select({ id: customers.id, name: customers.name, language: customers.language }).from(customers).where(eq(customers.id, incident.customerId));
   const [integration] = await tx.select({ name: integrations.name }).from(integrations).where(eq(integrations.id, incident.integrationId));

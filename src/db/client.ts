@@ -2,9 +2,17 @@ import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import * as schema from './schema.js';
 
-export function createDatabase(url: string, options: { max?: number } = {}) {
+export interface DatabaseOptions {
+  /** Pool size (connections). */
+  max?: number;
+  /** Seconds to wait for a connection before failing: short, so a webhook learns of an outage in time. */
+  connectTimeoutSeconds?: number;
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}) {
   const sql = postgres(url, {
     max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => undefined,
     connection: { application_name: 'standby' },
   });
@@ -18,11 +26,47 @@ export type Db = Database['db'];
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type Executor = Db | Tx;
 
+/** The Postgres SQLSTATE of an error (drizzle wraps the driver's error in `cause`), if it has one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** Serialization failures and deadlocks: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** Postgres could not be reached or went away mid-transaction (as opposed to refusing the statement). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    // Connection refused/reset/timed out (Node, postgres.js), admin shutdown, cannot connect now, crash.
+    if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED)$/.test(code)) return true;
+    if (/^(57P01|57P02|57P03|08\d{3})$/.test(code)) return true;
+  }
+  return false;
+}
+
+/** How many times a transaction that deadlocked or failed to serialize runs again before the error surfaces. */
+export const TRANSACTION_RETRIES = 4;
+
 /**
- * The one transaction helper: runs `work` in a transaction and returns its result together with
- * the effects to run after commit (enqueueing jobs, sending). A thrown error rolls everything back,
- * so nothing is half-written.
+ * The one transaction helper: runs `work` in a transaction. A thrown error rolls everything
+ * back, so nothing is half-written. A deadlock or serialization failure (40P01, 40001) runs the
+ * whole of `work` again, a bounded number of times with a short jittered pause, so `work` must
+ * keep its side effects inside the transaction (or return them to run after commit).
  */
 export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(work);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (error) {
+      const state = sqlStateOf(error);
+      if (attempt >= TRANSACTION_RETRIES || state === undefined || !RETRYABLE.has(state)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 20 * (attempt + 1))));
+    }
+  }
 }

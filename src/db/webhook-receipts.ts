@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, lt } from 'drizzle-orm';
-import type { Db, Tx } from './client.js';
+import { transaction, type Db, type Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
 
 export interface WebhookAnswer {
@@ -31,7 +31,7 @@ export async function answerOnce<E>(
   key: string,
   work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>,
 ): Promise<{ answer: WebhookAnswer; after: E[]; replay: boolean }> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     // The unique key blocks a concurrent duplicate here until this transaction ends.
     const claimed = await tx
       .insert(webhookReceipts)

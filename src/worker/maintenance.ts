@@ -1,4 +1,5 @@
 import type { Deps } from '../app/deps.js';
+import { transaction } from '../db/client.js';
 import { runAfterCommit } from '../app/effects.js';
 import { sendDueHandoffNotices } from '../app/handoffs.js';
 import { logAbandonedCalls } from '../app/intake-voice.js';
@@ -9,7 +10,7 @@ export const HANDOFF_LOOKBACK_MS = 15 * 60_000;
 /** Sends the handoff notices due now (each once, whatever the number of workers). */
 export async function sendHandoffNotices(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  const after = await deps.database.db.transaction((tx) => sendDueHandoffNotices(tx, deps, now, HANDOFF_LOOKBACK_MS));
+  const after = await transaction(deps.database.db, (tx) => sendDueHandoffNotices(tx, deps, now, HANDOFF_LOOKBACK_MS));
   await runAfterCommit(deps.scheduler, after);
   return after.length;
 }
@@ -17,5 +18,5 @@ export async function sendHandoffNotices(deps: Deps): Promise<number> {
 /** Writes calls that ended mid-menu to the contacts log. */
 export async function sweepAbandonedCalls(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  return deps.database.db.transaction((tx) => logAbandonedCalls(tx, now));
+  return transaction(deps.database.db, (tx) => logAbandonedCalls(tx, now));
 }

@@ -123,6 +123,35 @@ describe('acknowledgement', () => {
   });
 });
 
+describe('two engineers acknowledging at the same instant', () => {
+  it('by SMS and by keypress: one wins, the other is told who has it, and both are on the timeline', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    await w.advance(5); // Lead Three is paged too
+    await w.sim.phone(lead.phone).expectSms(new RegExp(`ACK ${opened.id}`));
+    const call = await answerRingingCall(w, lead.phone);
+    await call.expectSay(new RegExp(`${opened.id}`.split('').join('.*'), 'i'));
+    const smsBefore = smsTo(w, one.phone).length;
+    await Promise.all([call.press('1'), w.sim.phone(one.phone).sendSms(demo.numbers.acmeDedicated, `ACK ${opened.id}`)]);
+    await w.settle();
+
+    const kinds = await timelineKinds(w, opened.id);
+    expect(kinds.filter((k) => k === 'acknowledged')).toHaveLength(1);
+    expect(kinds).toEqual(expect.arrayContaining(['keypress', 'sms_in']));
+    const texted = smsTo(w, one.phone).slice(smsBefore).map((m) => m.body).join('\n');
+    const heard = w.sim.call(call.sid)!.transcript.flatMap((t) => (t.kind === 'say' ? [t.text] : [])).join('\n');
+    expect(texted).not.toMatch(/could not read/i);
+    expect(heard).not.toContain('application error');
+    // Whoever lost was told who has it: the texter by SMS, or the caller on the call.
+    const winner = (await incident(w, opened.id)).acknowledgedBy;
+    const engineersList = (await w.app.inject({ method: 'GET', url: '/api/v1/engineers?limit=10', headers: w.auth })).json().items as { id: number; name: string }[];
+    const winnerName = engineersList.find((e) => e.id === winner)!.name;
+    expect(['Eng One', 'Lead Three']).toContain(winnerName);
+    if (winnerName === 'Lead Three') expect(texted).toMatch(/Lead Three/);
+    else expect(heard).toMatch(/Eng One/);
+  });
+});
+
 describe('after an acknowledgement', () => {
   it('tells the other paged engineers who took it', async () => {
     const opened = await openIncidentByApi(w);

@@ -5,6 +5,7 @@ import { verifyAckToken } from '../../app/ack-links.js';
 import { enqueueAfterCommit } from '../../app/effects.js';
 import { acknowledge } from '../../app/incident-actions.js';
 import { loadIncidentContext } from '../../app/paging.js';
+import { transaction } from '../../db/client.js';
 import { engineers } from '../../db/schema.js';
 import { messages } from '../../domain/i18n/index.js';
 
@@ -52,7 +53,7 @@ export const ackLinkRoutes = (deps: Deps): FastifyPluginAsync => async (app) => 
     const m = messages(engineer.language).engineer;
     const reference = context.incident.id;
     const now = deps.clock.now();
-    const result = await deps.database.db.transaction((tx) => acknowledge(tx, deps, reference, { engineer, channel: 'link' }, now));
+    const result = await transaction(deps.database.db, (tx) => acknowledge(tx, deps, reference, { engineer, channel: 'link' }, now));
     if (result.outcome === 'done') await enqueueAfterCommit(deps.scheduler, result.after, request.log);
     const text =
       result.outcome === 'done'

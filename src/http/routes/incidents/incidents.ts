@@ -7,7 +7,7 @@ import { enqueueAfterCommit } from '../../../app/effects.js';
 import { acknowledge, closeWithEvidence, escalateNow, replyToCustomer, resolve, waitOnCustomer, type ActionResult } from '../../../app/incident-actions.js';
 import { openIncident } from '../../../app/incidents.js';
 import { incidentSla } from '../../../app/sla.js';
-import type { Tx } from '../../../db/client.js';
+import { transaction, type Tx } from '../../../db/client.js';
 import { contractOf } from '../../../db/intake.js';
 import { contracts, customers, engineers, incidents, incidentStatuses, integrations, standbyNumbers, timelineEntries } from '../../../db/schema.js';
 import { decideEligibility } from '../../../domain/eligibility/index.js';
@@ -128,7 +128,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   };
   /** Runs an engineer action in one transaction; turns its outcome into the answer or a problem. */
   const act = async (id: number, work: (tx: Tx) => Promise<ActionResult>) => {
-    const result = await db.transaction(work);
+    const result = await transaction(db, work);
     switch (result.outcome) {
       case 'done':
         await enqueueAfterCommit(deps.scheduler, result.after, deps.logger);
@@ -195,7 +195,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   }, async (request, reply) => {
     const now = deps.clock.now();
     const body = request.body;
-    const result = await db.transaction(async (tx) => {
+    const result = await transaction(db, async (tx) => {
       const [customer] = await tx.select().from(customers).where(eq(customers.id, body.customerId));
       if (!customer || customer.archivedAt) throw unprocessable('customerId', `customer ${body.customerId} does not exist`);
       const [integration] = await tx.select().from(integrations).where(and(eq(integrations.id, body.integrationId), eq(integrations.customerId, customer.id)));

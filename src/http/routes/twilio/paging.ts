@@ -6,6 +6,7 @@ import { z } from 'zod';
 const notificationQuery = z.object({ n: z.coerce.number().int().positive() });
 import type { Deps } from '../../../app/deps.js';
 import { acknowledge, escalateNow, type ActionResult } from '../../../app/incident-actions.js';
+import { lockIncident } from '../../../app/paging.js';
 import type { Tx } from '../../../db/client.js';
 import { engineers, notifications } from '../../../db/schema.js';
 import { addTimeline } from '../../../db/timeline.js';
@@ -100,6 +101,8 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
       const language = engineer?.language ?? 'en';
       const m = messages(language).engineer;
       const digits = params.Digits ?? '';
+      // The incident is locked before anything about it is written (one lock order everywhere).
+      await lockIncident(tx, incidentId);
       await addTimeline(tx, {
         incidentId,
         at: now,

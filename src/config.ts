@@ -39,6 +39,11 @@ export const configSchema = z.object({
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+  /** Sends in flight per worker: with Twilio answering in up to a few seconds, enough to keep the rate. */
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  ESCALATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How often (across all workers) the reconciler puts back what Redis lost. */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
 });
 

@@ -1,26 +1,28 @@
-import type { Scheduler } from '../worker/scheduler.js';
+import type { Scheduler, Wake } from '../worker/scheduler.js';
 
 /**
  * What a use case asks for after its transaction commits. Only wake-ups go to Redis; the rows
  * they wake for are already in Postgres, so a failure here is repaired by the reconciler.
  */
 export type AfterCommit =
-  | { type: 'send'; notificationId: number; priority: number }
+  /** A send's attempt (0 = the first) due at `at` (default: now). */
+  | { type: 'send'; notificationId: number; priority: number; attempt?: number; at?: Date }
   | { type: 'wake_escalation'; incidentId: number; at: Date };
 
+/** Puts every wake-up the transaction asked for into Redis, together (a bounded number of round trips). */
 export async function runAfterCommit(scheduler: Scheduler, effects: readonly AfterCommit[]): Promise<void> {
-  for (const effect of effects) {
-    switch (effect.type) {
-      case 'send':
-        await scheduler.send(effect.notificationId, effect.priority);
-        break;
-      case 'wake_escalation':
-        await scheduler.wakeEscalation(effect.incidentId, effect.at);
-        break;
-      default: {
-        const never: never = effect;
-        throw new Error(`unknown effect ${JSON.stringify(never)}`);
-      }
+  await scheduler.ensure(effects.map((effect) => toWake(effect, scheduler.now())));
+}
+
+function toWake(effect: AfterCommit, now: Date): Wake {
+  switch (effect.type) {
+    case 'send':
+      return { queue: 'send', notificationId: effect.notificationId, priority: effect.priority, attempt: effect.attempt ?? 0, at: effect.at ?? now };
+    case 'wake_escalation':
+      return { queue: 'escalation', incidentId: effect.incidentId, at: effect.at };
+    default: {
+      const never: never = effect;
+      throw new Error(`unknown effect ${JSON.stringify(never)}`);
     }
   }
 }

@@ -1,41 +1,96 @@
-import { and, eq, isNotNull, lt } from 'drizzle-orm';
-import { incidents, notifications } from '../db/schema.js';
+import { and, eq, gte, isNotNull, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
+import { incidents, notifications, workers } from '../db/schema.js';
+import type { Wake } from '../worker/scheduler.js';
 import type { Deps } from './deps.js';
 
-/** A claimed send whose worker went quiet this long is taken as lost and sent again. */
-export const STALE_SENDING_MS = 2 * 60_000;
+/** A worker not seen for this long is taken as dead: the sends it holds are taken back. */
+export const DEAD_WORKER_MS = 5000;
+/** A claim older than this is taken back whoever holds it (the Twilio request timed out long ago). */
+export const MAX_CLAIM_MS = 60_000;
+/** A step or send this late gets an extra wake-up: its first may be held by a worker that died. */
+export const RETAKE_STEP_AFTER_MS = 2000;
+/** What counts as overdue in the figures an operator watches. */
+export const OVERDUE_MS = 5000;
+
+export interface ReconcileResult {
+  /** Running escalations and unsent notifications Postgres holds. */
+  escalations: number;
+  sends: number;
+  /** Wake-ups Redis did not hold and now does. */
+  added: number;
+  /** Sends taken back from workers that died holding them. */
+  retaken: number;
+  /** Steps and sends due more than `OVERDUE_MS` ago. */
+  overdueEscalations: number;
+  overdueSends: number;
+}
 
 /**
  * Makes Redis hold a wake-up for everything Postgres says is owed: every running escalation (due
- * ones run at once, future ones are delayed to their time) and every unsent notification. Safe to
- * run any time, by any number of processes: job ids are deterministic. This is what makes a Redis
- * flush, restart or a killed worker lose no page.
+ * ones at once, future ones delayed to their time; a step overdue by more than a moment gets a
+ * fresh wake-up too) and every unsent notification (at its `not_before`). Sends claimed by a
+ * worker that is no longer seen are first taken back, marked as of unknown outcome, so the next
+ * attempt asks Twilio before sending. Safe to run any time, by any number of processes: job ids
+ * are deterministic and every step and send is idempotent under its row lock. Redis is asked in a
+ * bounded number of round trips, whatever the number of open items.
  */
-export async function reconcile(deps: Deps): Promise<{ escalations: number; sends: number }> {
+export async function reconcile(deps: Deps): Promise<ReconcileResult> {
   const { db } = deps.database;
   const now = deps.clock.now();
-  const running = await db
-    .select({ id: incidents.id, at: incidents.escalationNextAt })
-    .from(incidents)
-    .where(and(isNotNull(incidents.escalationNextAt), eq(incidents.status, 'triggered')));
-  for (const incident of running) await deps.scheduler.wakeEscalation(incident.id, incident.at!);
+  const ms = now.getTime();
 
-  // A send claimed by a worker that died mid-job goes back to pending. `updated_at` keeps the
-  // claim's time: the next attempt asks Twilio what was sent since then before sending again.
-  await db
+  const alive = db.select({ id: workers.id }).from(workers).where(gte(workers.lastSeenAt, new Date(ms - DEAD_WORKER_MS)));
+  const retaken = await db
     .update(notifications)
-    .set({ status: 'pending', outcomeUnknown: true })
-    .where(and(eq(notifications.status, 'sending'), lt(notifications.updatedAt, new Date(now.getTime() - STALE_SENDING_MS))));
-  const unsent = await db
-    .select({ id: notifications.id, priority: notifications.priority, attempts: notifications.attempts, outcomeUnknown: notifications.outcomeUnknown, updatedAt: notifications.updatedAt })
-    .from(notifications)
-    .where(eq(notifications.status, 'pending'));
-  const staleBefore = now.getTime() - STALE_SENDING_MS;
-  for (const n of unsent) {
-    // A send taken back from a dead worker, or pending far longer than any backoff, gets a job of
-    // its own: its first job may still be held ("active", locked) in Redis by a worker that died.
-    const retake = n.outcomeUnknown ? `a${n.attempts}` : n.updatedAt.getTime() < staleBefore ? `s${Math.floor(now.getTime() / STALE_SENDING_MS)}` : undefined;
-    await deps.scheduler.send(n.id, n.priority, retake);
+    .set({ status: 'pending', outcomeUnknown: true, notBefore: now, claimedBy: null, updatedAt: now })
+    .where(
+      and(
+        eq(notifications.status, 'sending'),
+        or(isNull(notifications.claimedBy), isNull(notifications.claimedAt), lt(notifications.claimedAt, new Date(ms - MAX_CLAIM_MS)), notInArray(notifications.claimedBy, alive)),
+      ),
+    )
+    .returning({ id: notifications.id });
+
+  const [running, unsent] = await Promise.all([
+    db
+      .select({ id: incidents.id, at: incidents.escalationNextAt })
+      .from(incidents)
+      .where(and(eq(incidents.status, 'triggered'), isNotNull(incidents.escalationNextAt))),
+    db
+      .select({ id: notifications.id, priority: notifications.priority, attempts: notifications.attempts, notBefore: notifications.notBefore })
+      .from(notifications)
+      .where(eq(notifications.status, 'pending')),
+  ]);
+
+  const wakes: Wake[] = [];
+  const lateBucket = `late${Math.floor(ms / 5000)}`;
+  let overdueEscalations = 0;
+  for (const incident of running) {
+    const at = incident.at!;
+    wakes.push({ queue: 'escalation', incidentId: incident.id, at });
+    if (ms - at.getTime() > RETAKE_STEP_AFTER_MS) wakes.push({ queue: 'escalation', incidentId: incident.id, at, retake: lateBucket });
+    if (ms - at.getTime() > OVERDUE_MS) overdueEscalations += 1;
   }
-  return { escalations: running.length, sends: unsent.length };
+  let overdueSends = 0;
+  for (const n of unsent) {
+    wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore });
+    if (ms - n.notBefore.getTime() > RETAKE_STEP_AFTER_MS) wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore, retake: lateBucket });
+    if (ms - n.notBefore.getTime() > OVERDUE_MS) overdueSends += 1;
+  }
+  const { added } = await deps.scheduler.ensure(wakes);
+  return { escalations: running.length, sends: unsent.length, added, retaken: retaken.length, overdueEscalations, overdueSends };
+}
+
+/** The figures an operator watches, read from Postgres (the truth), for `/metrics`. */
+export async function overdueWork(deps: Pick<Deps, 'database' | 'clock'>): Promise<{ overdueEscalations: number; overdueSends: number; workersAlive: number }> {
+  const now = deps.clock.now().getTime();
+  const before = new Date(now - OVERDUE_MS).toISOString();
+  const aliveSince = new Date(now - DEAD_WORKER_MS).toISOString();
+  const [row] = await deps.database.db.execute<{ escalations: number; sends: number; workers: number }>(sql`
+    select
+      (select count(*)::int from ${incidents} where ${incidents.status} = 'triggered' and ${incidents.escalationNextAt} < ${before}::timestamptz) as escalations,
+      (select count(*)::int from ${notifications} where ${notifications.status} = 'pending' and ${notifications.notBefore} < ${before}::timestamptz) as sends,
+      (select count(*)::int from ${workers} where ${workers.lastSeenAt} >= ${aliveSince}::timestamptz) as workers
+  `);
+  return { overdueEscalations: Number(row?.escalations ?? 0), overdueSends: Number(row?.sends ?? 0), workersAlive: Number(row?.workers ?? 0) };
 }

@@ -1,141 +1,269 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { transaction } from '../db/client.js';
 import { incidents, notifications } from '../db/schema.js';
 import { addTimeline } from '../db/timeline.js';
 import { classifySendError, type SendFailure } from '../twilio/client.js';
 import type { Deps } from './deps.js';
 
-/** Thrown when a send should be tried again later (rate limit or a passing fault). */
-export class RetryLater extends Error {
-  constructor(readonly failure: Extract<SendFailure, { kind: 'rate_limited' | 'transient' }>) {
-    super(failure.message);
-  }
-}
+type NotificationRow = typeof notifications.$inferSelect;
 
-export type SendOutcome = 'sent' | 'skipped' | 'failed';
+/** The longest a failed send waits before its next attempt when Twilio did not say (`Retry-After`). */
+export const MAX_BACKOFF_MS = 4000;
+/** The longest a `Retry-After` is honoured: past this, Twilio's ask is capped. */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/** Anything but a page stops being retried this long after it was queued. */
+export const GIVE_UP_AFTER_MS = 60 * 60_000;
+/** 401/403 may be a credential being rotated: tried this many times before the failure is final. */
+export const AUTH_FAILURE_ATTEMPTS = 3;
+
+export type SendOutcome =
+  | { outcome: 'sent'; sid: string; adopted: boolean }
+  | { outcome: 'skipped'; reason: 'not_pending' | 'not_due' | 'held_elsewhere' | 'canceled' }
+  | { outcome: 'failed'; failure: SendFailure }
+  /** Tried again at `at` (attempt number `attempt`), already scheduled. */
+  | { outcome: 'retry'; at: Date; attempt: number; failure: SendFailure };
 
 /**
- * Sends one notification row through Twilio. The row is claimed (`sending`, attempt counted)
- * before Twilio is called and settled after, so a row already sent, canceled (the incident was
- * acknowledged) or being sent elsewhere is not sent again. A permanent refusal, or the last
- * attempt of a passing fault, marks it failed and writes that on the incident's timeline;
- * escalation does not wait for it.
+ * When the next attempt of a failed send is due: Twilio's `Retry-After` when it gave one (capped),
+ * else an exponential backoff capped at `MAX_BACKOFF_MS`, so a page goes out within seconds of
+ * Twilio recovering. `attempts` counts the attempts made so far (1 after the first).
  */
-export async function sendNotification(deps: Deps, notificationId: number, options: { finalAttempt: boolean }): Promise<SendOutcome> {
+export function retryDelayMs(attempts: number, failure: SendFailure): number {
+  const asked = failure.kind === 'permanent' ? null : failure.retryAfterMs;
+  if (asked !== null && asked > 0) return Math.min(asked, MAX_RETRY_AFTER_MS);
+  return Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, attempts - 1));
+}
+
+const isPage = (row: Pick<NotificationRow, 'kind'>) => row.kind === 'page' || row.kind === 'admin_page';
+
+/**
+ * Sends one notification row through Twilio, at most once however often it is woken, and never
+ * gives a page up while its incident still needs it.
+ *
+ * - The row is claimed in Postgres (`sending`, attempt counted, the claiming worker named) before
+ *   Twilio is called and settled after; a row not pending, not yet due, claimed elsewhere or for
+ *   an incident someone already has (its pages are canceled) is not sent.
+ * - A send whose outcome is unknown (a worker died holding it; a timeout, reset connection or 5xx
+ *   after the request left) is resolved against Twilio by an exact match before anything is sent
+ *   again: the SID a status callback already recorded on the row, else Twilio's own list of what
+ *   went to that phone since the earlier attempt (every page of it), matched on the text for SMS,
+ *   excluding what other rows own; an ambiguous match is sent again rather than lost.
+ * - 429 and 5xx are retried with a capped backoff that honours `Retry-After`, for as long as the
+ *   page matters (pages: while the incident is unacknowledged; anything else: an hour); 401/403 a
+ *   few times; other refusals are final. A final failure is written on the incident's timeline and
+ *   never delays the escalation.
+ */
+export async function sendNotification(deps: Deps, notificationId: number, worker: { id: string }): Promise<SendOutcome> {
   const { db } = deps.database;
-  const claimed = await db.transaction(async (tx) => {
+  const claimedAt = deps.clock.now();
+  const claim = await transaction(db, async (tx): Promise<{ row: NotificationRow; earlierClaimAt: Date | null } | Extract<SendOutcome, { outcome: 'skipped' }>> => {
     const [row] = await tx.select().from(notifications).where(eq(notifications.id, notificationId)).for('update', { skipLocked: true });
-    if (!row || row.status !== 'pending') return null;
-    if (row.incidentId !== null && (row.kind === 'page' || row.kind === 'admin_page')) {
+    if (!row) return { outcome: 'skipped', reason: 'held_elsewhere' };
+    if (row.status !== 'pending') return { outcome: 'skipped', reason: 'not_pending' };
+    if (row.notBefore.getTime() > claimedAt.getTime()) return { outcome: 'skipped', reason: 'not_due' };
+    if (row.incidentId !== null && isPage(row)) {
       // Decided again from Postgres: a page for an incident someone already has is not sent.
       const [incident] = await tx.select({ stoppedAt: incidents.escalationStoppedAt }).from(incidents).where(eq(incidents.id, row.incidentId));
       if (incident?.stoppedAt) {
-        await tx.update(notifications).set({ status: 'canceled', updatedAt: deps.clock.now() }).where(eq(notifications.id, row.id));
-        return null;
+        await tx.update(notifications).set({ status: 'canceled', updatedAt: claimedAt }).where(eq(notifications.id, row.id));
+        return { outcome: 'skipped', reason: 'canceled' };
       }
     }
     const [updated] = await tx
       .update(notifications)
-      .set({ status: 'sending', attempts: row.attempts + 1, outcomeUnknown: false, updatedAt: deps.clock.now() })
+      .set({ status: 'sending', attempts: row.attempts + 1, claimedBy: worker.id, claimedAt, updatedAt: claimedAt })
       .where(eq(notifications.id, notificationId))
       .returning();
-    return { ...updated!, previousClaimAt: row.outcomeUnknown ? row.updatedAt : null };
+    return { row: updated!, earlierClaimAt: row.outcomeUnknown ? (row.claimedAt ?? row.createdAt) : null };
   });
-  if (!claimed) return 'skipped';
+  if ('outcome' in claim) return claim;
+  const { row, earlierClaimAt } = claim;
 
-  const base = deps.config.PUBLIC_BASE_URL;
   let sid: string;
+  let adopted = false;
   try {
-    // A worker that died after Twilio accepted but before it wrote that down leaves the row to
-    // be claimed again: look first, so the retry does not page twice.
-    const already = claimed.previousClaimAt ? await findAlreadySent(deps, claimed, claimed.previousClaimAt) : null;
+    const already = earlierClaimAt ? await findAlreadySent(deps, row, earlierClaimAt) : null;
     if (already) {
       sid = already;
-    } else if (claimed.channel === 'sms') {
-      const message = await deps.twilio.messages.create({
-        to: claimed.toPhone,
-        from: claimed.fromPhone,
-        body: claimed.body,
-        statusCallback: `${base}/twilio/status/message?n=${claimed.id}`,
-      });
-      sid = message.sid;
+      adopted = true;
     } else {
-      const call = await deps.twilio.calls.create({
-        to: claimed.toPhone,
-        from: claimed.fromPhone,
-        url: `${base}/twilio/page/voice?n=${claimed.id}`,
-        method: 'POST',
-        statusCallback: `${base}/twilio/status/call?n=${claimed.id}`,
-        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-        statusCallbackMethod: 'POST',
-        timeout: 30,
-      });
-      sid = call.sid;
+      sid = await create(deps, row);
     }
   } catch (error) {
-    const failure = classifySendError(error);
-    const now = deps.clock.now();
-    if (failure.kind === 'permanent' || options.finalAttempt) {
-      await db.transaction(async (tx) => {
-        await tx.update(notifications).set({ status: 'failed', error: failure.message, updatedAt: now }).where(eq(notifications.id, claimed.id));
-        if (claimed.incidentId !== null) {
-          await addTimeline(tx, {
-            incidentId: claimed.incidentId,
-            at: now,
-            actor: 'system',
-            channel: 'system',
-            engineerId: claimed.engineerId,
-            kind: 'send_failed',
-            body: `Could not ${claimed.channel === 'sms' ? 'text' : 'call'} ${claimed.toPhone} (${claimed.kind}) after ${claimed.attempts} attempt(s): ${failure.message}`,
-            data: { notificationId: claimed.id, failure },
-          });
-        }
-      });
-      return 'failed';
-    }
-    await db.update(notifications).set({ status: 'pending', error: failure.message, updatedAt: now }).where(eq(notifications.id, claimed.id));
-    throw new RetryLater(failure);
+    return settleFailure(deps, row, classifySendError(error), outcomeUnknownAfter(error, earlierClaimAt !== null));
   }
 
   const now = deps.clock.now();
-  await db.transaction(async (tx) => {
-    // A delivery callback may have arrived first: keep its newer status.
+  await transaction(db, async (tx) => {
+    // A status callback may have arrived first: keep its newer status (and the SID it recorded).
     await tx
       .update(notifications)
-      .set({ status: sql`case when ${notifications.status} = 'sending' then 'sent' else ${notifications.status} end`, twilioSid: sid, error: null, updatedAt: now })
-      .where(eq(notifications.id, claimed.id));
-    if (claimed.incidentId !== null) {
+      .set({
+        status: sql`case when ${notifications.status} = 'sending' then 'sent' else ${notifications.status} end`,
+        // Never another row's SID (the unique key would refuse it): a callback may have named it there.
+        twilioSid: sql`coalesce(${notifications.twilioSid}, case when exists (select 1 from ${notifications} other where other.twilio_sid = ${sid}) then null else ${sid} end)`,
+        outcomeUnknown: false,
+        error: null,
+        claimedBy: null,
+        updatedAt: now,
+      })
+      .where(eq(notifications.id, row.id));
+    if (row.incidentId !== null) {
       await addTimeline(tx, {
-        incidentId: claimed.incidentId,
+        incidentId: row.incidentId,
         at: now,
         actor: 'system',
-        channel: claimed.channel === 'sms' ? 'sms' : 'voice',
-        engineerId: claimed.engineerId,
-        kind: claimed.channel === 'sms' ? 'sms_out' : 'call_out',
+        channel: row.channel === 'sms' ? 'sms' : 'voice',
+        engineerId: row.engineerId,
+        kind: row.channel === 'sms' ? 'sms_out' : 'call_out',
         // The acknowledgement link acts as the engineer: the written record keeps the text, not the key.
-        body: claimed.channel === 'sms' ? claimed.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${claimed.toPhone}: ${claimed.body}`,
-        data: { notificationId: claimed.id, kind: claimed.kind, to: claimed.toPhone, sid },
+        body: row.channel === 'sms' ? row.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${row.toPhone}: ${row.body}`,
+        data: { notificationId: row.id, kind: row.kind, to: row.toPhone, sid, ...(adopted ? { foundAtTwilio: true } : {}) },
       });
     }
   });
-  return 'sent';
+  return { outcome: 'sent', sid, adopted };
+}
+
+async function create(deps: Deps, row: NotificationRow): Promise<string> {
+  const base = deps.config.PUBLIC_BASE_URL;
+  if (row.channel === 'sms') {
+    const message = await deps.twilio.messages.create({ to: row.toPhone, from: row.fromPhone, body: row.body, statusCallback: `${base}/twilio/status/message?n=${row.id}` });
+    return message.sid;
+  }
+  const call = await deps.twilio.calls.create({
+    to: row.toPhone,
+    from: row.fromPhone,
+    url: `${base}/twilio/page/voice?n=${row.id}`,
+    method: 'POST',
+    statusCallback: `${base}/twilio/status/call?n=${row.id}`,
+    statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    statusCallbackMethod: 'POST',
+    timeout: 30,
+  });
+  return call.sid;
 }
 
 /**
- * The SID of a message or call this row's earlier attempt already made, if Twilio has one: same
- * recipient and sender, created since that attempt (and for SMS the same text).
+ * Whether Twilio may have acted on a request that failed: a 429 or another 4xx is a refusal and
+ * a refused connection never left; a timeout, a reset or a 5xx may have been acted on. An
+ * attempt that was itself resolving an unknown outcome stays unknown.
  */
-async function findAlreadySent(deps: Deps, row: typeof notifications.$inferSelect, since: Date): Promise<string | null> {
-  const bound = since.getTime() - 60_000;
-  const candidates =
-    row.channel === 'sms'
-      ? (await deps.twilio.messages.list({ to: row.toPhone, from: row.fromPhone, limit: 50 })).filter((m) => m.body === row.body && m.dateCreated.getTime() >= bound)
-      : (await deps.twilio.calls.list({ to: row.toPhone, from: row.fromPhone, limit: 50 })).filter((c) => c.dateCreated.getTime() >= since.getTime());
+function outcomeUnknownAfter(error: unknown, wasUnknown: boolean): boolean {
+  if (wasUnknown) return true;
+  const e = error as { status?: number; code?: unknown };
+  if (typeof e?.status === 'number') return e.status >= 500;
+  return e?.code !== 'ECONNREFUSED' && e?.code !== 'ENOTFOUND' && e?.code !== 'EAI_AGAIN';
+}
+
+/** Puts a failed attempt back for its next try (scheduled now), or marks it failed on the timeline. */
+async function settleFailure(deps: Deps, row: NotificationRow, failure: SendFailure, unknown: boolean): Promise<SendOutcome> {
+  const now = deps.clock.now();
+  const final = await isFinal(deps, row, failure, now);
+  if (final) {
+    await transaction(deps.database.db, async (tx) => {
+      await tx.update(notifications).set({ status: 'failed', error: failure.message, claimedBy: null, updatedAt: now }).where(eq(notifications.id, row.id));
+      if (row.incidentId !== null) {
+        await addTimeline(tx, {
+          incidentId: row.incidentId,
+          at: now,
+          actor: 'system',
+          channel: 'system',
+          engineerId: row.engineerId,
+          kind: 'send_failed',
+          body: `Could not ${row.channel === 'sms' ? 'text' : 'call'} ${row.toPhone} (${row.kind}) after ${row.attempts} attempt(s): ${failure.message}`,
+          data: { notificationId: row.id, failure },
+        });
+      }
+    });
+    return { outcome: 'failed', failure };
+  }
+  const at = new Date(now.getTime() + retryDelayMs(row.attempts, failure));
+  await deps.database.db
+    .update(notifications)
+    .set({ status: 'pending', error: failure.message, outcomeUnknown: unknown, notBefore: at, claimedBy: null, updatedAt: now })
+    .where(and(eq(notifications.id, row.id), eq(notifications.status, 'sending')));
+  // If Redis does not take it, the reconciler schedules it from `not_before`.
+  await deps.scheduler.send(row.id, row.priority, row.attempts, at).catch(() => undefined);
+  return { outcome: 'retry', at, attempt: row.attempts, failure };
+}
+
+/** A refusal is final; a passing fault is final only for what no longer needs sending. */
+async function isFinal(deps: Deps, row: NotificationRow, failure: SendFailure, now: Date): Promise<boolean> {
+  if (failure.kind === 'permanent') {
+    const authFailure = failure.status === 401 || failure.status === 403;
+    return !authFailure || row.attempts >= AUTH_FAILURE_ATTEMPTS;
+  }
+  if (row.incidentId !== null && isPage(row)) {
+    // A page is retried as long as its incident is waiting for someone (the claim cancels it after).
+    const [incident] = await deps.database.db.select({ stoppedAt: incidents.escalationStoppedAt }).from(incidents).where(eq(incidents.id, row.incidentId));
+    return incident === undefined;
+  }
+  return now.getTime() - row.createdAt.getTime() > GIVE_UP_AFTER_MS;
+}
+
+/** Whole-second times at Twilio, and clocks a little apart: the window opens this much earlier. */
+const WINDOW_SLACK_MS = 5000;
+
+/**
+ * The SID of the message or call an earlier attempt of this row made, if Twilio has it. First the
+ * exact answer: a status callback names the row (`?n=<id>`) and records the SID on it. Else every
+ * message or call Twilio has to that phone from that number since the earlier attempt (all pages,
+ * newest first, until before the window), for SMS with the same text, that no other row owns. One
+ * such candidate is adopted; none means nothing was sent. Several (other rows lost the same way
+ * at the same moment) are ambiguous: nothing is adopted, and the page is sent again rather than lost.
+ */
+async function findAlreadySent(deps: Deps, row: NotificationRow, since: Date): Promise<string | null> {
+  const [current] = await deps.database.db.select({ sid: notifications.twilioSid }).from(notifications).where(eq(notifications.id, row.id));
+  if (current?.sid) return current.sid;
+  const bound = since.getTime() - WINDOW_SLACK_MS;
+  const candidates: string[] = [];
+  const collect = <T extends { sid: string; dateCreated: Date }>(items: T[], matches: (item: T) => boolean): boolean => {
+    for (const item of items) {
+      if (item.dateCreated.getTime() < bound) return false;
+      if (matches(item)) candidates.push(item.sid);
+    }
+    return true;
+  };
+  if (row.channel === 'sms') {
+    let page = await deps.twilio.messages.page({ to: row.toPhone, from: row.fromPhone, pageSize: 200 });
+    while (collect(page.instances, (m) => m.body === row.body) && page.nextPageUrl) {
+      const next = await page.nextPage();
+      if (!next) break;
+      page = next as typeof page;
+    }
+  } else {
+    let page = await deps.twilio.calls.page({ to: row.toPhone, from: row.fromPhone, pageSize: 200 });
+    while (collect(page.instances, () => true) && page.nextPageUrl) {
+      const next = await page.nextPage();
+      if (!next) break;
+      page = next as typeof page;
+    }
+  }
   if (candidates.length === 0) return null;
-  // A message or call another row already owns is that row's, not this one's.
-  const owned = await deps.database.db
-    .select({ sid: notifications.twilioSid })
-    .from(notifications)
-    .where(inArray(notifications.twilioSid, candidates.map((c) => c.sid)));
+  const owned = await deps.database.db.select({ sid: notifications.twilioSid }).from(notifications).where(inArray(notifications.twilioSid, candidates));
   const taken = new Set(owned.map((o) => o.sid));
-  return candidates.find((c) => !taken.has(c.sid))?.sid ?? null;
+  const free = candidates.filter((sid) => !taken.has(sid));
+  if (free.length === 0) return null;
+  if (free.length === 1) {
+    // Another row lost the same way to the same phone could claim this one too: only adopt when
+    // this row is the only one whose outcome is unknown for that phone and number.
+    const [{ rivals } = { rivals: 0 }] = await deps.database.db
+      .select({ rivals: sql<number>`count(*)::int` })
+      .from(notifications)
+      .where(
+        and(
+          eq(notifications.toPhone, row.toPhone),
+          eq(notifications.fromPhone, row.fromPhone),
+          eq(notifications.channel, row.channel),
+          isNull(notifications.twilioSid),
+          eq(notifications.outcomeUnknown, true),
+          sql`${notifications.id} <> ${row.id}`,
+          ...(row.channel === 'sms' ? [eq(notifications.body, row.body)] : []),
+        ),
+      );
+    if (rivals === 0) return free[0]!;
+  }
+  deps.logger.warn({ notificationId: row.id, candidates: free.length }, 'send outcome ambiguous at Twilio: sending again rather than risk a lost page');
+  return null;
 }

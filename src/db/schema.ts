@@ -363,7 +363,11 @@ export const notifications = pgTable(
     outcomeUnknown: boolean('outcome_unknown').notNull().default(false),
     twilioSid: text('twilio_sid'),
     error: text('error'),
+    /** When the send is due: at creation, or after a failed attempt's backoff (Twilio's `Retry-After`). */
     notBefore: instant('not_before').notNull(),
+    /** The worker process holding the send (`workers.id`) and since when: a dead holder's claim is taken back. */
+    claimedBy: text('claimed_by'),
+    claimedAt: instant('claimed_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -374,6 +378,29 @@ export const notifications = pgTable(
     index('notifications_incident_idx').on(t.incidentId),
   ],
 );
+
+/**
+ * The worker processes alive now: each writes `last_seen_at` every second or so. A send claimed by
+ * a worker that stopped being seen is taken back by the reconciler.
+ */
+export const workers = pgTable('workers', {
+  id: text('id').primaryKey(),
+  startedAt: instant('started_at').notNull(),
+  lastSeenAt: instant('last_seen_at').notNull(),
+});
+
+/**
+ * The periodic upkeep (reconciler, handoff notices, abandoned calls, pruning): when each last ran
+ * and by whom. Workers coordinate through this row (locked) so a task runs once per interval
+ * whatever the number of workers; `/metrics` reads the reconciler's lag from here.
+ */
+export const upkeep = pgTable('upkeep', {
+  task: text('task').primaryKey(),
+  lastRunAt: instant('last_run_at').notNull(),
+  lastRunBy: text('last_run_by').notNull(),
+  lastDurationMs: integer('last_duration_ms').notNull(),
+  lastResult: jsonb('last_result').notNull().default({}),
+});
 
 /** A webhook answered once: a replay with the same key gets the same answer and changes nothing. */
 export const webhookReceipts = pgTable('webhook_receipts', {

@@ -43,14 +43,14 @@ export function createTwilioClient(config: Pick<Config, 'TWILIO_ACCOUNT_SID' | '
 export type SendFailure =
   | { kind: 'rate_limited'; retryAfterMs: number | null; message: string }
   | { kind: 'transient'; retryAfterMs: number | null; message: string }
-  | { kind: 'permanent'; code: number | null; message: string };
+  | { kind: 'permanent'; status: number; code: number | null; message: string };
 
-/** Classifies an error from the twilio library: 429 → rate limited, 5xx/network → transient, other 4xx → permanent. */
+/** Classifies an error from the twilio library: 429 → rate limited, 5xx/network/timeout → transient, other 4xx → permanent (401/403 are retried a few times by the sender). */
 export function classifySendError(error: unknown): SendFailure {
   const e = error as { status?: number; code?: number; message?: string; details?: { retryAfterSeconds?: number } };
   const message = e?.message ?? String(error);
   const retryAfterMs = typeof e?.details?.retryAfterSeconds === 'number' ? e.details.retryAfterSeconds * 1000 : null;
   if (e?.status === 429 || e?.code === 20429) return { kind: 'rate_limited', retryAfterMs, message };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { kind: 'permanent', code: e.code ?? null, message };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { kind: 'permanent', status: e.status, code: e.code ?? null, message };
   return { kind: 'transient', retryAfterMs, message };
 }

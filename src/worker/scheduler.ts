@@ -1,18 +1,24 @@
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { jobIds, queues, type Payload, type QueueName } from './jobs.js';
 
+/** A wake-up Postgres says is owed: what the reconciler makes sure Redis holds. */
+export type Wake =
+  | { queue: 'escalation'; incidentId: number; at: Date; retake?: string }
+  | { queue: 'send'; notificationId: number; priority: number; attempt: number; at: Date; retake?: string };
+
 /**
  * Puts wake-ups into Redis after a commit. Delays are computed from the injected clock; ids are
  * deterministic, so adding what is already there changes nothing. Redis only schedules: losing a
- * job here is repaired by the reconciler from Postgres.
+ * job here is repaired by the reconciler from Postgres. Finished jobs are removed at once, so a
+ * job id present in Redis always means a wake-up still to come (or running).
  */
 export class Scheduler {
   readonly queues: { [Q in QueueName]: Queue<Payload<Q>> };
 
   constructor(
-    connection: Redis,
+    readonly connection: Redis,
     private readonly clock: Clock,
     readonly prefix = 'standby',
   ) {
@@ -20,53 +26,79 @@ export class Scheduler {
       new Queue<Payload<Q>>(queues[q].name, {
         connection,
         prefix,
-        defaultJobOptions: {
-          attempts: queues[q].attempts,
-          backoff: queues[q].backoff,
-          removeOnComplete: { count: 1000 },
-          removeOnFail: { count: 5000 },
-        },
+        defaultJobOptions: { attempts: queues[q].attempts, backoff: queues[q].backoff, removeOnComplete: true, removeOnFail: true },
       });
-    this.queues = { escalation: make('escalation'), send: make('send'), maintenance: make('maintenance') };
+    this.queues = { escalation: make('escalation'), send: make('send') };
     // Connection errors surface as rejected calls (and the reconciler repairs); don't also print them.
     for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
   }
 
+  now(): Date {
+    return this.clock.now();
+  }
+
   /** Wakes the incident's escalation at `at` (now, if `at` has passed). */
   async wakeEscalation(incidentId: number, at: Date): Promise<void> {
-    const delay = Math.max(0, at.getTime() - this.clock.now().getTime());
-    const jobId = jobIds.escalation(incidentId, at);
-    await this.addOrPromote('escalation', jobId, { incidentId }, { delay });
+    await this.ensure([{ queue: 'escalation', incidentId, at }]);
   }
 
-  /** Queues one notification for sending; lower priority numbers go first (Blocker pages are 1). */
-  async send(notificationId: number, priority: number, retake?: string): Promise<void> {
-    // Never promoted: a send waiting out Twilio's Retry-After or a backoff keeps waiting.
-    await this.addOrPromote('send', jobIds.send(notificationId, retake), { notificationId }, { priority }, false);
-  }
-
-  async maintenance(task: Payload<'maintenance'>['task']): Promise<void> {
-    await this.queues.maintenance.add(task, { task }, { removeOnComplete: true, removeOnFail: { count: 100 } });
+  /** Queues one attempt of a send, due at `at`; lower priority numbers go first (Blocker pages are 1). */
+  async send(notificationId: number, priority: number, attempt = 0, at: Date = this.clock.now()): Promise<void> {
+    await this.ensure([{ queue: 'send', notificationId, priority, attempt, at }]);
   }
 
   /**
-   * Adds a job under its deterministic id. If it is already waiting with a delay but is now due
-   * (the clock moved, or its wake-up time came), it is promoted so it runs at once.
+   * Makes Redis hold every wake-up given, in a bounded number of round trips whatever their
+   * number: one pipeline asks which job ids exist, one adds the missing ones per queue. A wake-up
+   * that exists but is delayed past a due time that has come (the clock moved) is promoted.
+   * Returns how many were added.
    */
-  private async addOrPromote<Q extends QueueName>(q: Q, jobId: string, data: Payload<Q>, options: { delay?: number; priority?: number }, promote = true): Promise<void> {
-    const queue = this.queues[q] as Queue<Payload<Q>>;
-    const existing = await queue.getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (promote && state === 'delayed' && (options.delay ?? 0) === 0) await existing.promote().catch(() => undefined);
-      if (state === 'completed' || state === 'failed') {
-        // Finished earlier: a new wake-up under the same id needs the old record out of the way.
-        await existing.remove().catch(() => undefined);
-        await (queue as Queue).add(q, data, { jobId, ...options });
-      }
-      return;
+  async ensure(wakes: readonly Wake[]): Promise<{ added: number; promoted: number }> {
+    if (wakes.length === 0) return { added: 0, promoted: 0 };
+    const now = this.clock.now().getTime();
+    const ids = wakes.map((w) => this.#jobId(w));
+    const exists = this.connection.pipeline();
+    for (let i = 0; i < wakes.length; i++) {
+      exists.exists(this.#key(wakes[i]!.queue, ids[i]!));
+      exists.zscore(this.#key(wakes[i]!.queue, 'delayed'), ids[i]!);
     }
-    await (queue as Queue).add(q, data, { jobId, ...options });
+    const answers = (await exists.exec()) ?? [];
+    const missing: { escalation: { name: string; data: Payload<'escalation'>; opts: JobsOptions }[]; send: { name: string; data: Payload<'send'>; opts: JobsOptions }[] } = { escalation: [], send: [] };
+    const overdueDelayed: Wake[] = [];
+    for (let i = 0; i < wakes.length; i++) {
+      const wake = wakes[i]!;
+      const [existsError, present] = answers[2 * i] ?? [];
+      if (existsError) throw existsError;
+      const delay = Math.max(0, wake.at.getTime() - now);
+      if (present === 1) {
+        const delayedScore = (answers[2 * i + 1] ?? [])[1];
+        if (delayedScore !== null && delayedScore !== undefined && delay === 0) overdueDelayed.push(wake);
+        continue;
+      }
+      if (wake.queue === 'escalation') {
+        missing.escalation.push({ name: 'escalation', data: { incidentId: wake.incidentId }, opts: { jobId: ids[i]!, delay } });
+      } else {
+        missing.send.push({ name: 'send', data: { notificationId: wake.notificationId }, opts: { jobId: ids[i]!, delay, priority: wake.priority } });
+      }
+    }
+    for (let i = 0; i < missing.escalation.length; i += 1000) await this.queues.escalation.addBulk(missing.escalation.slice(i, i + 1000));
+    for (let i = 0; i < missing.send.length; i += 1000) await this.queues.send.addBulk(missing.send.slice(i, i + 1000));
+    // Delayed past a time that has come: only when the clock jumped (tests) or was skewed; rare.
+    let promoted = 0;
+    for (const wake of overdueDelayed) {
+      const job = await this.queues[wake.queue].getJob(this.#jobId(wake));
+      if (job && (await job.promote().then(() => true, () => false))) promoted += 1;
+    }
+    return { added: missing.escalation.length + missing.send.length, promoted };
+  }
+
+  #jobId(wake: Wake): string {
+    return wake.queue === 'escalation' ? jobIds.escalation(wake.incidentId, wake.at, wake.retake) : jobIds.send(wake.notificationId, wake.attempt, wake.retake);
+  }
+
+  /** BullMQ's key for a job (or a queue's structure): `<prefix>:<queue>:<id>`. */
+  #key(queue: QueueName, id: string): string {
+    return `${this.prefix}:${queues[queue].name}:${id}`;
   }
 
   async close(): Promise<void> {

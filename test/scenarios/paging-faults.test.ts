@@ -154,16 +154,41 @@ describe('sending', () => {
     expect(order).toEqual(['blocker', 'high']);
   });
 
-  it('retries a page Twilio answered 429, honouring Retry-After, and a 500, and sends each once', async () => {
-    w.sim.faults.failNext(1, { status: 429, retryAfterSeconds: 1 });
+  it('waits what Twilio asked in Retry-After before trying a page again, then sends it once', async () => {
+    w.sim.faults.failNext(1, { status: 429, retryAfterSeconds: 30 });
+    const opened = await openIncidentByApi(w);
+    const refusedAt = w.clock.now().getTime();
+    await w.settle();
+    const rows = await w.deps.database.db.select().from(notifications).where(eq(notifications.incidentId, opened.id));
+    const refused = rows.find((r) => r.error !== null)!;
+    expect(refused).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(refused.notBefore.getTime() - refusedAt).toBe(30_000);
+    const sentTo = () => (refused.channel === 'sms' ? recipients(opened.id) : w.sim.calls.filter((c) => c.to === one.phone).map((c) => c.to));
+
+    expect(sentTo()).toEqual([]);
+    await w.advance(0.25); // 15 s later: still waiting, as Twilio asked
+    expect(sentTo()).toEqual([]);
+    await w.advance(0.25); // 30 s: tried again, sent
+    expect(sentTo()).toEqual([one.phone]);
+    await w.advance(1);
+    expect(sentTo()).toEqual([one.phone]);
+  });
+
+  it('keeps trying a page through a Twilio outage, never gives it up, and sends it once when Twilio recovers', async () => {
+    w.sim.faults.failNext(24, { status: 500 });
     const opened = await openIncidentByApi(w);
     await w.settle();
-    await w.sim.phone(one.phone).expectSms(new RegExp(`ACK ${opened.id}`), { timeoutMs: 10_000 });
-    w.sim.faults.failNext(1, { status: 500 });
-    await w.advance(5);
-    await w.sim.phone(lead.phone).expectSms(new RegExp(`ACK ${opened.id}`), { timeoutMs: 10_000 });
-    await w.settle();
-    expect(recipients(opened.id)).toEqual([one.phone, lead.phone]);
+    let waited = 0;
+    while (recipients(opened.id).length === 0 && waited < 180) {
+      await w.advance(5 / 60); // 5 s at a time: no backoff is longer than that without Retry-After
+      waited += 5;
+    }
+    expect(waited).toBeLessThan(180);
+    expect(recipients(opened.id)).toEqual([one.phone]);
+    expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(1);
+    expect(await timelineKinds(w, opened.id)).not.toContain('send_failed');
+    const rows = await w.deps.database.db.select().from(notifications).where(eq(notifications.incidentId, opened.id));
+    expect(Math.max(...rows.map((r) => r.attempts))).toBeGreaterThan(8); // more than BullMQ's old 8 attempts
   });
 
   it('writes a page that finally fails on the timeline and still escalates on time', async () => {

@@ -5,7 +5,8 @@ import { ManualClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import type { Deps } from '../../src/app/deps.js';
 import { demo, loadDemoData } from '../../src/app/demo-data.js';
-import { reconcile } from '../../src/app/reconcile.js';
+import { reconcile, type ReconcileResult } from '../../src/app/reconcile.js';
+import { heartbeat } from '../../src/worker/upkeep.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
@@ -33,7 +34,7 @@ export interface World {
   /** Moves the clock and wakes everything now due (the reconciler), then waits until all settles. */
   advance(minutes: number): Promise<void>;
   /** Runs the reconciler once, as the periodic job would. */
-  reconcile(): Promise<{ escalations: number; sends: number }>;
+  reconcile(): Promise<ReconcileResult>;
   /** Waits until no job is runnable and the simulator has nothing in flight. */
   settle(): Promise<void>;
   startWorker(options?: { concurrency?: number }): Promise<RunningWorker>;
@@ -87,23 +88,33 @@ export async function startWorld(options: { start?: string; env?: Record<string,
       await sweepAbandonedCalls(deps);
       await world.settle();
     },
-    reconcile: () => reconcile(deps),
+    async reconcile() {
+      // The in-process workers say they are alive at the clock's new time (their timer would).
+      for (const w of [worker, ...extras]) if (w) await heartbeat(deps, w.id);
+      return reconcile(deps);
+    },
     async settle() {
-      // Quiet means: the simulator has nothing in flight, no escalation job runs or waits, and
-      // Postgres owes no send. (A send job a killed worker left "active" in Redis is not waited for:
-      // the row it was for says whether anything is still owed.) Two quiet looks in a row.
+      // Quiet means: the simulator has nothing in flight, no escalation or send job runs or waits,
+      // and Postgres owes no send that is due. (A job a killed worker left "active" in Redis is not
+      // waited for: the row it was for says whether anything is still owed.) Two quiet looks in a row.
       let quiet = 0;
-      for (let i = 0; i < 400 && quiet < 2; i++) {
+      let seen = '';
+      for (let i = 0; i < 1000 && quiet < 2; i++) {
         await sim.idle();
         if (!worker) return;
         const [escalation, send] = await Promise.all([
           scheduler.queues.escalation.getJobCounts('active', 'waiting', 'prioritized'),
           scheduler.queues.send.getJobCounts('waiting', 'prioritized'),
         ]);
-        const owed = await database.sql<{ n: number }[]>`select count(*)::int as n from notifications where status in ('pending', 'sending')`;
+        const owed = await database.sql<{ n: number }[]>`select count(*)::int as n from notifications where status = 'sending' or (status = 'pending' and not_before <= ${clock.now().toISOString()}::timestamptz)`;
         const busy = [escalation, send].some((c) => Object.values(c).some((n) => n > 0)) || owed[0]!.n > 0;
+        seen = JSON.stringify({ escalation, send, owedSends: owed[0]!.n });
         quiet = busy ? 0 : quiet + 1;
         await new Promise((resolve) => setTimeout(resolve, busy ? 10 : 5));
+      }
+      if (quiet < 2) {
+        const rows = await database.sql`select id, kind, channel, status, attempts, not_before, claimed_by, outcome_unknown, error from notifications where status in ('pending', 'sending')`;
+        throw new Error(`settle: the service never went quiet; still busy: ${seen}; sends owed: ${JSON.stringify(rows)}`);
       }
     },
     async startWorker(workerOptions = {}) {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import twilio from 'twilio';
 import { z } from 'zod';
 
@@ -46,11 +46,18 @@ const PROGRESS: Record<NotificationRow['status'], number> = {
   canceled: 5,
 };
 
-async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status'], changes: Partial<NotificationRow>): Promise<NotificationRow | undefined> {
+async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status'] | undefined, sid: string, changes: Partial<NotificationRow>): Promise<NotificationRow | undefined> {
   const [row] = await tx.select().from(notifications).where(eq(notifications.id, id)).for('update');
   if (!row) return undefined;
-  if (PROGRESS[status] <= PROGRESS[row.status] && row.status !== 'sending') return row;
-  const [updated] = await tx.update(notifications).set({ ...changes, status }).where(eq(notifications.id, id)).returning();
+  // The callback names its row exactly: it is how a send whose answer a worker never saw learns its SID.
+  const recordSid = row.twilioSid === null && sid !== '' ? { twilioSid: sql<string>`case when exists (select 1 from ${notifications} where ${notifications.twilioSid} = ${sid}) then null else ${sid} end` } : {};
+  const advances = status !== undefined && (PROGRESS[status] > PROGRESS[row.status] || row.status === 'sending');
+  if (!advances && !('twilioSid' in recordSid)) return row;
+  const [updated] = await tx
+    .update(notifications)
+    .set({ ...recordSid, ...(advances ? { ...changes, status } : {}) })
+    .where(eq(notifications.id, id))
+    .returning();
   return updated;
 }
 
@@ -163,9 +170,9 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     handle: async ({ tx, query, params, now }) => {
       const id = notificationIdOf(query);
       const status = MESSAGE_STATUSES[params.MessageStatus as keyof typeof MESSAGE_STATUSES];
-      if (id === null || !status) return { twiml: emptyMessaging(), after: [] };
-      const row = await advanceStatus(tx, id, status, { error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null, updatedAt: now });
-      if (row?.incidentId != null) {
+      if (id === null) return { twiml: emptyMessaging(), after: [] };
+      const row = await advanceStatus(tx, id, status, params.MessageSid ?? '', { error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null, updatedAt: now });
+      if (status && row?.incidentId != null) {
         await addTimeline(tx, {
           incidentId: row.incidentId,
           at: now,
@@ -191,7 +198,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
       const callStatus = params.CallStatus ?? '';
       if (id === null) return { twiml: emptyVoice(), after: [] };
       const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES];
-      const row = status ? await advanceStatus(tx, id, status, { updatedAt: now }) : (await tx.select().from(notifications).where(eq(notifications.id, id)))[0];
+      const row = await advanceStatus(tx, id, status, params.CallSid ?? '', { updatedAt: now });
       if (row?.incidentId != null) {
         await addTimeline(tx, {
           incidentId: row.incidentId,

@@ -42,6 +42,8 @@ export const configSchema = z.object({
   /** Sends in flight per worker: with Twilio answering in up to a few seconds, enough to keep the rate. */
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   ESCALATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How long a webhook keeps retrying an unreachable Postgres before parking the request (Twilio waits 15 s). */
+  WEBHOOK_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(12_000).default(8000),
   /** How often (across all workers) the reconciler puts back what Redis lost. */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),

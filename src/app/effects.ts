@@ -36,6 +36,11 @@ export const AFTER_COMMIT_BUDGET_MS = 2000;
  */
 export async function enqueueAfterCommit(scheduler: Scheduler, effects: readonly AfterCommit[], log: { warn(obj: object, msg: string): void }): Promise<void> {
   if (effects.length === 0) return;
+  if (['reconnecting', 'close', 'end'].includes(scheduler.connection.status)) {
+    // Redis is known to be down: answer now; the reconciler enqueues from Postgres when it is back.
+    log.warn({ effects: effects.length }, 'Redis is down: wake-ups left to the reconciler');
+    return;
+  }
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<void>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not take the wake-ups within ${AFTER_COMMIT_BUDGET_MS} ms`)), AFTER_COMMIT_BUDGET_MS);

@@ -15,6 +15,10 @@ import { ackLinkRoutes } from './routes/ack-links.js';
 import { pagingWebhooks } from './routes/twilio/paging.js';
 import { smsWebhook } from './routes/twilio/sms.js';
 import { voiceWebhooks } from './routes/twilio/voice.js';
+import { startReplaying } from './routes/twilio/parking.js';
+import { replayWebhook, webhookOutcomes } from './routes/twilio/webhook.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { isDatabaseUnavailable } from '../db/client.js';
 
 export type App = FastifyInstance;
 
@@ -73,6 +77,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  const metrics = metricsRoutes(deps);
+  await app.register(metrics.plugin);
+  app.addHook('onResponse', async (request, reply) => {
+    const outcome = webhookOutcomes.get(request);
+    if (outcome) metrics.webhookTimer.observe(request.routeOptions.url ?? request.url, outcome, reply.elapsedTime / 1000);
+  });
   if (options.simPageUrl) {
     const target = options.simPageUrl;
     app.get('/sim', { schema: { hide: true } }, async (_request, reply) => reply.redirect(target));
@@ -83,6 +93,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   await app.register(voiceWebhooks(deps));
   await app.register(pagingWebhooks(deps));
   await app.register(ackLinkRoutes(deps));
+  // Webhooks parked while Postgres was unreachable are replayed by whichever web process is up.
+  let replaying: { stop(): Promise<void> } | undefined;
+  app.addHook('onReady', async () => {
+    replaying = startReplaying(deps, (webhook) => replayWebhook(deps, webhook), isDatabaseUnavailable, deps.logger);
+  });
+  app.addHook('onClose', async () => replaying?.stop());
   await app.register(
     async (api) => {
       await api.register(rateLimit, {

@@ -5,6 +5,7 @@ import { demo } from '../../src/app/demo-data.js';
 import { notifications } from '../../src/db/schema.js';
 import { Redis } from 'ioredis';
 import { Scheduler } from '../../src/worker/scheduler.js';
+import { createDatabase } from '../../src/db/client.js';
 import { startWorld, type World } from '../support/world.js';
 import { incident, openIncidentByApi, timelineKinds } from './paging-support.js';
 
@@ -140,6 +141,34 @@ describe('when Redis is unreachable', () => {
     }
     await w.advance(0); // the reconciler finds the unsent page in Postgres
     await w.sim.phone(one.phone).expectSms(/ACK \d+/);
+  });
+});
+
+describe('when Postgres is unreachable', () => {
+  it('a customer who texts is told the truth at once, and the report opens an incident and pages when Postgres is back', async () => {
+    const healthy = w.deps.database;
+    const down = createDatabase('postgres://standby:x@127.0.0.1:1/standby', { connectTimeoutSeconds: 1 });
+    const customer = w.sim.phone(demo.acme.contacts[1]);
+    const arrivedAt = w.clock.now();
+    w.deps.database = down;
+    try {
+      await customer.sendSms(demo.numbers.acmeDedicated, 'BLOCKER salesforce sync down');
+      const reply = await customer.expectSms(/Recibimos su mensaje/);
+      expect(reply.body).toMatch(/We received your message/);
+      expect(await healthy.sql`select id from incidents`).toHaveLength(0);
+    } finally {
+      w.deps.database = healthy;
+      await down.close();
+    }
+    w.clock.advance(60_000); // the replay comes a minute later: first contact is still the arrival
+
+    // The web process replays it on its own timer; the customer gets the real answer by SMS.
+    const answer = await customer.expectSms(/\b\d+\b/, { timeoutMs: 10_000 });
+    const [opened] = await healthy.sql<{ id: number; first_contact_at: Date }[]>`select id, first_contact_at from incidents order by id desc limit 1`;
+    expect(answer.body).toContain(String(opened!.id));
+    expect(new Date(opened!.first_contact_at).getTime()).toBe(arrivedAt.getTime());
+    await w.settle();
+    await w.sim.phone(one.phone).expectSms(new RegExp(`ACK ${opened!.id}`));
   });
 });
 

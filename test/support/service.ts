@@ -34,6 +34,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ADMIN_API_TOKEN: randomBytes(18).toString('base64url'),
     LINK_SECRET: randomBytes(24).toString('base64url'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    WEBHOOK_RETRY_BUDGET_MS: '600',
     ...overrides,
   });
 }

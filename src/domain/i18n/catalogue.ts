@@ -84,6 +84,8 @@ export interface Catalogue {
     invalidInput(): string;
     noInput(): string;
     tooManyAttempts(): string;
+    /** Said when the service could not take the call (its database is down): the call is kept and the truth told. */
+    receivedDuringOutage(): string;
   };
   sms: {
     askCustomerCode(): string;
@@ -96,6 +98,8 @@ export interface Catalogue {
     repeatContact(p: { reference: number }): string;
     whichIncident(p: { references: readonly number[] }): string;
     tooManyAttempts(): string;
+    /** Answered when a text could not be handled yet (the database is down): it is kept and will be acted on. */
+    receivedDuringOutage(): string;
     help(): string;
     stopConfirmation(): string;
     startConfirmation(): string;

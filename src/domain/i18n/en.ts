@@ -94,6 +94,7 @@ export const en: Catalogue = {
     invalidInput: () => 'That option is not valid.',
     noInput: () => 'We did not receive an answer.',
     tooManyAttempts: () => 'We could not complete your call. Please call again, or send a text message to this number. Goodbye.',
+    receivedDuringOutage: () => 'We are having a technical problem and could not take your call. It has been recorded. Please send a text message to this number describing the problem, or call again in a few minutes. Goodbye.',
   },
   sms: {
     askCustomerCode: () => 'Reply with your customer code.',
@@ -109,6 +110,7 @@ export const en: Catalogue = {
     whichIncident: ({ references }) =>
       `You have open incidents ${joinReferences(references)}. Start your message with the incident number, e.g. "${references[0] ?? 123} the orders still fail".`,
     tooManyAttempts: () => 'We could not complete your report. Text HELP for instructions, or call this number.',
+    receivedDuringOutage: () => 'We received your message. We are having a brief technical problem: it is saved and will be handled in a few minutes; if it reports a covered incident, the on-call engineer will be paged.',
     help: () =>
       '24x7 Integrations support for Blocker and High incidents. Text the severity, the integration and what fails, e.g. "BLOCKER Salesforce sync down". Reply STOP to stop messages.',
     stopConfirmation: () => 'You will no longer receive messages from this number. Reply START to receive them again.',

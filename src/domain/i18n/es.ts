@@ -98,6 +98,7 @@ export const es: Catalogue = {
     invalidInput: () => 'La opción no es válida.',
     noInput: () => 'No recibimos ninguna respuesta.',
     tooManyAttempts: () => 'No pudimos completar su llamada. Puede volver a llamar o enviarnos un mensaje de texto a este número. Hasta luego.',
+    receivedDuringOutage: () => 'Tenemos un problema técnico y no pudimos atender su llamada. Quedó registrada. Envíenos un mensaje de texto a este número describiendo el problema, o vuelva a llamar en unos minutos. Hasta luego.',
   },
   sms: {
     askCustomerCode: () => 'Responda con su código de cliente.',
@@ -113,6 +114,7 @@ export const es: Catalogue = {
     whichIncident: ({ references }) =>
       `Tiene los incidentes abiertos ${joinReferences(references)}. Empiece su mensaje con el número de incidente, p. ej. "${references[0] ?? 123} siguen fallando los pedidos".`,
     tooManyAttempts: () => 'No pudimos completar su reporte. Envíe AYUDA para ver instrucciones, o llame a este número.',
+    receivedDuringOutage: () => 'Recibimos su mensaje. Tenemos un breve problema técnico: quedó guardado y se procesará en unos minutos; si reporta un incidente cubierto, se avisará al ingeniero de guardia.',
     help: () =>
       'Soporte 24x7 de Integraciones para incidentes bloqueantes y de prioridad alta. Envíe la gravedad, la integración y qué falla, p. ej. "BLOQUEANTE Salesforce sync caído". Responda STOP para no recibir más mensajes.',
     stopConfirmation: () => 'No recibirá más mensajes de este número. Responda START para volver a recibirlos.',

@@ -103,6 +103,7 @@ export const pt: Catalogue = {
     invalidInput: () => 'Opção inválida.',
     noInput: () => 'Não recebemos nenhuma resposta.',
     tooManyAttempts: () => 'Não conseguimos concluir a sua ligação. Ligue novamente ou envie uma mensagem de texto para este número. Até logo.',
+    receivedDuringOutage: () => 'Estamos com um problema técnico e não conseguimos atender a sua ligação. Ela foi registrada. Envie uma mensagem de texto para este número descrevendo o problema, ou ligue novamente em alguns minutos. Até logo.',
   },
   sms: {
     askCustomerCode: () => 'Responda com o seu código de cliente.',
@@ -118,6 +119,7 @@ export const pt: Catalogue = {
     whichIncident: ({ references }) =>
       `Você tem os incidentes abertos ${joinReferences(references)}. Comece a mensagem com o número do incidente, ex. "${references[0] ?? 123} os pedidos continuam falhando".`,
     tooManyAttempts: () => 'Não conseguimos concluir o seu relato. Envie AJUDA para ver as instruções, ou ligue para este número.',
+    receivedDuringOutage: () => 'Recebemos a sua mensagem. Estamos com um breve problema técnico: ela foi guardada e será processada em alguns minutos; se relatar um incidente coberto, o engenheiro de plantão será acionado.',
     help: () =>
       'Suporte 24x7 de Integrações para incidentes bloqueantes e de prioridade alta. Envie a gravidade, a integração e o que falha, ex. "BLOQUEANTE Salesforce sync fora do ar". Responda STOP para não receber mais mensagens.',
     stopConfirmation: () => 'Você não receberá mais mensagens deste número. Responda START para voltar a recebê-las.',

@@ -164,6 +164,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
 
   registerWebhook(app, deps, {
     path: '/twilio/status/message',
+    parked: emptyMessaging,
     sid: 'MessageSid',
     schema: notificationQuery.extend({ MessageStatus: z.string().min(1) }),
     fallback: () => emptyMessaging(),
@@ -190,6 +191,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
 
   registerWebhook(app, deps, {
     path: '/twilio/status/call',
+    parked: emptyVoice,
     sid: 'CallSid',
     schema: notificationQuery.extend({ CallStatus: z.string().min(1) }),
     fallback: () => emptyVoice(),

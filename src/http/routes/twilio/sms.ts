@@ -6,6 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import { handleEngineerSms } from '../../../app/engineer-sms.js';
 import { handleCustomerSms } from '../../../app/intake-sms.js';
 import { engineers } from '../../../db/schema.js';
+import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
 import { normalisePhone } from '../../../domain/phone.js';
 import { registerWebhook } from './webhook.js';
 
@@ -25,6 +26,8 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
     sid: 'MessageSid',
     schema: z.object({ MessageSid: z.string().min(1), From: z.string().min(1), To: z.string().min(1), Body: z.string().optional() }),
     fallback: () => reply(['Sorry, we could not read your message. Please try again, or call this number.']),
+    // Said in every language: without Postgres we do not know whose phone this is.
+    parked: () => reply([LANGUAGES.map((language) => messages(language).sms.receivedDuringOutage()).join(' / ')]),
     handle: async (ctx) => {
       const from = normalisePhone(ctx.params.From ?? '');
       const to = normalisePhone(ctx.params.To ?? '');
@@ -32,10 +35,10 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
       const [engineer] = await ctx.tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt)));
       if (engineer) {
         const answer = await handleEngineerSms(ctx.tx, deps, engineer, ctx.params.Body ?? '', ctx.params.MessageSid ?? '', ctx.now);
-        return { twiml: reply(answer.reply ? [answer.reply] : []), after: answer.after };
+        return { twiml: reply(answer.reply ? [answer.reply] : []), after: answer.after, replies: answer.reply ? [answer.reply] : [] };
       }
       const answer = await handleCustomerSms(ctx.tx, deps, { from: from.e164, to: to.e164, body: ctx.params.Body ?? '', messageSid: ctx.params.MessageSid ?? '' }, ctx.now);
-      return { twiml: reply(answer.replies), after: answer.after };
+      return { twiml: reply(answer.replies), after: answer.after, replies: answer.replies };
     },
   });
 };

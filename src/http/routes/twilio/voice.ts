@@ -50,6 +50,14 @@ export function cannotContinue(): string {
   return response.toString();
 }
 
+/** Said when the call arrives while the service cannot reach its database: kept, and the caller told the truth. */
+export function outageAnswer(): string {
+  const response = new twilio.twiml.VoiceResponse();
+  for (const language of LANGUAGES) response.say({ language: sayLanguage(language) }, messages(language).ivr.receivedDuringOutage());
+  response.hangup();
+  return response.toString();
+}
+
 /**
  * The customer's call to a standby number, as webhooks: `POST /twilio/voice` (the call arrives),
  * `/twilio/voice/step` (a Gather's keys or its silence), `/twilio/voice/recorded` (the description
@@ -70,6 +78,7 @@ export const voiceWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => 
 
   registerWebhook(app, deps, {
     path: '/twilio/voice',
+    parked: outageAnswer,
     sid: 'CallSid',
     fallback: cannotContinue,
     handle: async ({ tx, params, now }) => {
@@ -117,6 +126,7 @@ export const voiceWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => 
 
   registerWebhook(app, deps, {
     path: '/twilio/voice/recording',
+    parked: emptyVoice,
     sid: 'CallSid',
     fallback: emptyVoice,
     handle: async ({ tx, params, now }) => {
@@ -131,6 +141,7 @@ export const voiceWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => 
 
   registerWebhook(app, deps, {
     path: '/twilio/voice/transcription',
+    parked: emptyVoice,
     sid: 'CallSid',
     fallback: emptyVoice,
     handle: async ({ tx, params, now }) => {

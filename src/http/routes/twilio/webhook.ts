@@ -5,6 +5,9 @@ import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import type { Tx } from '../../../db/client.js';
 import { answerOnce, receiptKey } from '../../../db/webhook-receipts.js';
+import { isDatabaseUnavailable } from '../../../db/client.js';
+import { queueOutbound } from '../../../app/outbound.js';
+import { parkWebhook, type ParkedWebhook } from './parking.js';
 import { verifyTwilioSignature } from '../../plugins/twilio-signature.js';
 
 export interface WebhookContext {
@@ -20,6 +23,11 @@ export interface WebhookAnswer {
   /** TwiML (a VoiceResponse or MessagingResponse rendered), or '' for an empty 204-like answer. */
   twiml: string;
   after: AfterCommit[];
+  /**
+   * The texts this answer gives the sender (SMS routes). When the request is a replay of one
+   * parked during an outage, the sender already had the outage answer: these go out as SMS.
+   */
+  replies?: string[];
 }
 
 export interface WebhookRoute {
@@ -30,38 +38,124 @@ export interface WebhookRoute {
   schema?: z.ZodType;
   /** What a person hears or reads when the request is malformed or the service fails. */
   fallback: (params: Record<string, string>) => string;
+  /**
+   * When Postgres stays unreachable past the answer budget: the signed request is parked in Redis,
+   * replayed into Postgres when it returns, and this is answered now (the truth: received, what
+   * will follow). Without it the fallback is answered and nothing is kept.
+   */
+  parked?: (params: Record<string, string>) => string;
   handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
 }
 
 export const emptyVoice = () => new twilio.twiml.VoiceResponse().toString();
 export const emptyMessaging = () => new twilio.twiml.MessagingResponse().toString();
 
+const RETRY_PAUSE_MS = 250;
+
+/** How each webhook request ended, for the latency metric (read by the app's onResponse hook). */
+export const webhookOutcomes = new WeakMap<FastifyRequest, 'answered' | 'parked' | 'fallback'>();
+
+/** The webhook routes of each running app (by its deps), so parked requests can be replayed through them. */
+const routesByApp = new WeakMap<Deps, Map<string, WebhookRoute>>();
+
+export function webhookRoutesOf(deps: Deps): ReadonlyMap<string, WebhookRoute> {
+  return routesByApp.get(deps) ?? new Map();
+}
+
+interface Delivery {
+  url: string;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  now: Date;
+  /** A parked request handled later: its replies go out as SMS. */
+  replayed: boolean;
+}
+
+/** Runs a delivery once (receipt), in one transaction; on a replay, queues its replies as texts. */
+async function deliver(deps: Deps, route: WebhookRoute, sid: string, d: Delivery) {
+  return answerOnce(deps.database.db, receiptKey(sid, d.url, d.params), async (tx) => {
+    const answer = await route.handle({ tx, params: d.params, now: d.now, query: d.query });
+    const after = [...answer.after];
+    if (d.replayed && answer.replies?.length && d.params.From && d.params.To) {
+      for (const [i, body] of answer.replies.entries()) {
+        const queued = await queueOutbound(tx, { incidentId: null, engineerId: null, kind: 'reply', channel: 'sms', to: d.params.From, from: d.params.To, body, priority: 3, dedupeKey: `replay:${sid}:${i}`, now: d.now });
+        after.push(...queued.after);
+      }
+    }
+    return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after };
+  });
+}
+
+/** Tries the delivery until it commits or the budget is spent, as long as Postgres is only unreachable. */
+async function deliverWithinBudget(deps: Deps, route: WebhookRoute, sid: string, d: Delivery, budgetMs: number) {
+  const started = performance.now();
+  for (;;) {
+    try {
+      return await deliver(deps, route, sid, d);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || performance.now() - started + RETRY_PAUSE_MS >= budgetMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    }
+  }
+}
+
 /**
  * Registers a Twilio webhook: the signature is checked first (403, nothing written), then the
  * handler runs once per delivery inside one transaction with its receipt — a replay gets the
- * stored TwiML and changes nothing — and its wake-ups are enqueued after commit. A malformed
- * request or a failure answers valid TwiML that tells the person what to do.
+ * stored TwiML and changes nothing — and its wake-ups are enqueued after commit. Postgres
+ * unreachable: the delivery is tried again within `WEBHOOK_RETRY_BUDGET_MS` (8 s: Twilio waits
+ * 15 s), then parked for replay
+ * (routes that say how to answer it) or answered with the fallback. A malformed request or a
+ * failure answers valid TwiML that tells the person what to do.
  */
 export function registerWebhook(app: FastifyInstance, deps: Deps, route: WebhookRoute): void {
+  const routes = routesByApp.get(deps) ?? new Map<string, WebhookRoute>();
+  routesByApp.set(deps, routes.set(route.path, route));
   app.post(route.path, { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const params = verifyTwilioSignature(request, deps.config.PUBLIC_BASE_URL, deps.config.TWILIO_AUTH_TOKEN);
     const now = deps.clock.now();
-    const sid = params[route.sid] ?? params.SmsSid ?? params.MessageSid ?? params.CallSid;
-    const valid = route.schema ? route.schema.safeParse({ ...params, ...(request.query as object) }) : { success: true as const };
+    const sid = sidOf(route, params);
+    const query = request.query as Record<string, string | undefined>;
+    const valid = route.schema ? route.schema.safeParse({ ...params, ...query }) : { success: true as const };
     if (!sid || !valid.success) {
       request.log.warn({ path: route.path, issues: valid.success ? 'no SID' : valid.error.issues }, 'malformed Twilio webhook: answered with the fallback');
       return reply.type('text/xml').send(route.fallback(params));
     }
     try {
-      const result = await answerOnce(deps.database.db, receiptKey(sid, request.url, params), async (tx) => {
-        const answer = await route.handle({ tx, params, now, query: request.query as Record<string, string | undefined> });
-        return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after };
-      });
+      const result = await deliverWithinBudget(deps, route, sid, { url: request.url, params, query, now, replayed: false }, deps.config.WEBHOOK_RETRY_BUDGET_MS);
       await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+      webhookOutcomes.set(request, 'answered');
       return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
     } catch (error) {
+      if (route.parked && isDatabaseUnavailable(error)) {
+        try {
+          await parkWebhook(deps, { path: route.path, url: request.url, params, query, arrivedAt: now.toISOString() });
+          request.log.warn({ path: route.path }, 'Postgres unreachable: webhook parked for replay');
+          webhookOutcomes.set(request, 'parked');
+          return reply.type('text/xml').send(route.parked(params));
+        } catch (parkError) {
+          request.log.error({ err: parkError, path: route.path }, 'Postgres and Redis unreachable: webhook could not be parked');
+        }
+      }
       request.log.error({ err: error, path: route.path }, 'webhook failed; answered with the fallback');
+      webhookOutcomes.set(request, 'fallback');
       return reply.type('text/xml').send(route.fallback(params));
     }
   });
+}
+
+function sidOf(route: WebhookRoute, params: Record<string, string>): string | undefined {
+  return params[route.sid] ?? params.SmsSid ?? params.MessageSid ?? params.CallSid;
+}
+
+/** Handles a parked webhook now, with its original arrival time; throws while Postgres is still unreachable. */
+export async function replayWebhook(deps: Deps, webhook: ParkedWebhook): Promise<void> {
+  const route = webhookRoutesOf(deps).get(webhook.path);
+  const sid = route ? sidOf(route, webhook.params) : undefined;
+  if (!route || !sid) {
+    deps.logger.error({ path: webhook.path }, 'a parked webhook names no known route; dropped');
+    return;
+  }
+  const result = await deliver(deps, route, sid, { url: webhook.url, params: webhook.params, query: webhook.query, now: new Date(webhook.arrivedAt), replayed: true });
+  await enqueueAfterCommit(deps.scheduler, result.after, deps.logger);
 }

@@ -4,8 +4,9 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../app/deps.js';
+import { swaggerOptions } from './openapi.js';
 import { registerProblemHandler } from './problem.js';
 import { registerAuth } from './plugins/auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -34,6 +35,8 @@ const flyProxyHops = (_address: string, hop: number) => hop < 2;
 export interface AppOptions {
   /** `npm run dev` only: where the built-in Twilio simulator's phone page is, so `/sim` finds it. */
   simPageUrl?: string;
+  /** `npm run dev` only: the admin token, shown in the API docs so a newcomer can try them. */
+  devAdminToken?: string;
 }
 
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
@@ -56,19 +59,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   });
 
   await app.register(formbody);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Standby admin API',
-        version: '1.0.0',
-        description: 'Customers, contracts, integrations, engineers, rotations, escalation policies and incidents of the 24x7 standby service. Errors are RFC 9457 application/problem+json.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, swaggerOptions({ devAdminToken: options.devAdminToken }));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -8,7 +8,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Deps } from '../app/deps.js';
 import { swaggerOptions } from './openapi.js';
 import { registerProblemHandler } from './problem.js';
+import { OneLinePerRequest } from './request-log.js';
 import { registerAuth } from './plugins/auth.js';
+import { frontDoorRoutes, FAVICON_SVG } from './routes/front-door.js';
 import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/api.js';
 import { calendarRoutes } from './routes/calendar/calendar.js';
@@ -49,6 +51,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     trustProxy: flyProxyHops,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    logController: new OneLinePerRequest(),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -60,10 +63,15 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
 
   await app.register(formbody);
   await app.register(swagger, swaggerOptions({ devAdminToken: options.devAdminToken }));
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    theme: { title: 'Standby admin API', favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: FAVICON_SVG }] },
+    uiConfig: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: Boolean(options.devAdminToken) },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  await app.register(frontDoorRoutes({ simPageUrl: options.simPageUrl, devAdminToken: options.devAdminToken, publicBaseUrl: deps.config.PUBLIC_BASE_URL }));
   if (options.simPageUrl) {
     const target = options.simPageUrl;
     app.get('/sim', { schema: { hide: true } }, async (_request, reply) => reply.redirect(target));

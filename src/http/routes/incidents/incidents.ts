@@ -291,7 +291,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     const result = await db.transaction(work);
     switch (result.outcome) {
       case 'done':
-        await enqueueAfterCommit(deps.scheduler, result.after, deps.logger);
+        await enqueueAfterCommit(deps, result.after, deps.logger);
         return read(id);
       case 'not_found':
         throw notFound('incident', id);
@@ -383,7 +383,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         firstContactAt: now,
       }, now);
     });
-    await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+    await enqueueAfterCommit(deps, result.after, request.log);
     const incident = await read(result.incident.id);
     const merged = result.outcome === 'added_to_open';
     return reply.code(merged ? 200 : 201).send({ ...incident, merged, mergedReason: merged ? mergedReasonText(incident) : null });

@@ -57,7 +57,7 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
         const answer = await route.handle({ tx, params, now, query: request.query as Record<string, string | undefined> });
         return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after };
       });
-      await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+      await enqueueAfterCommit(deps, result.after, request.log);
       return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
     } catch (error) {
       request.log.error({ err: error, path: route.path }, 'webhook failed; answered with the fallback');

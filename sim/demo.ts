@@ -8,7 +8,7 @@ const [ACME_LINE, SHARED_LINE] = DEMO_STANDBY_NUMBERS as [string, string];
 /** How /sim names each standby number. */
 export const DEMO_STANDBY_LABELS: Record<string, string> = {
   [ACME_LINE]: 'Acme Retail dedicated line',
-  [SHARED_LINE]: 'shared line (caller ID or customer code)',
+  [SHARED_LINE]: 'shared line',
 };
 
 /** The demo data's phones, as /sim shows them: Acme dials its own line, the other customers the shared one; engineers answer whichever number paged them. */

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const root = dataRoot();
 
     if (!env.DATABASE_URL) {
-      const pg = await startLocalPostgres({ dataDir: join(root, 'pg'), persistent: true });
+      const pg = await startLocalPostgres({ dataDir: join(root, 'pg'), persistent: true, notice: say });
       stops.push(() => pg.stop());
       await pg.createDatabase('standby');
       env.DATABASE_URL = pg.url('standby');

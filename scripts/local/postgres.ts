@@ -19,7 +19,10 @@ export interface LocalPostgresOptions {
   port?: number;
   /** Trade durability for speed: tests only. */
   fast?: boolean;
+  /** The server's own output. */
   log?: (line: string) => void;
+  /** What a person should know (a user created, binaries copied); defaults to `log`. */
+  notice?: (line: string) => void;
 }
 
 const USER = 'postgres';
@@ -105,9 +108,10 @@ function run(binary: string, args: string[], runAs: { uid: number; gid: number }
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
   const log = options.log ?? (() => undefined);
+  const notice = options.notice ?? log;
   await stopStalePostgres(options.dataDir);
-  const runAs = postgresUser(log);
-  const binaries = await reachableBinaries(runAs, log);
+  const runAs = postgresUser(notice);
+  const binaries = await reachableBinaries(runAs, notice);
   const { dataDir } = options;
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {

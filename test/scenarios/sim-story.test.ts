@@ -102,7 +102,10 @@ describe('the one-minute story on /sim', () => {
     await seen(eng, 'sms', 'Los pedidos no llegan a Salesforce desde las 11');
 
     // Transcript lines are numbered past 9 without clipping: the ordered list leaves room for two digits.
-    const indent = await ana.getByTestId('transcript').evaluate((list) => parseFloat(getComputedStyle(list).paddingLeft) / parseFloat(getComputedStyle(list).fontSize));
+    const indent = await ana.getByTestId('transcript').evaluate((list) => {
+      const style = (globalThis as unknown as { getComputedStyle(element: unknown): { paddingLeft: string; fontSize: string } }).getComputedStyle(list);
+      return parseFloat(style.paddingLeft) / parseFloat(style.fontSize);
+    });
     expect(indent).toBeGreaterThanOrEqual(2.5);
 
     await w.settle();

@@ -90,13 +90,14 @@ function problemsOf(method: string, url: string, schema: { body?: unknown; query
 }
 
 function problemResponse(status: number, path: string, examples: ProblemExample[]) {
-  const value = (e: ProblemExample) => ({
+  const value = ({ detail, ...extras }: ProblemExample) => ({
     type: `https://standby.dev/problems/${status}`,
     title: TITLES[status] ?? 'Error',
     status,
+    detail,
     instance: path.replace(/:(\w+)/g, '42'),
     requestId: EXAMPLE_REQUEST_ID,
-    ...e,
+    ...extras,
   });
   return {
     description: WHY[status] ?? TITLES[status] ?? 'Problem',

@@ -64,7 +64,10 @@ function validationExample(schema: unknown, value: unknown, where: 'body' | 'que
   return { detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors };
 }
 
-/** Every problem an admin API operation can answer, with examples; `declared` adds the route's own. */
+/**
+ * Every problem an operation can answer, with examples: those of every admin API operation, the
+ * 404 of a path naming a resource, a real validation answer, and the route's own `problems`.
+ */
 function problemsOf(method: string, url: string, schema: { body?: unknown; querystring?: unknown; params?: unknown; problems?: ProblemDocs }): Map<number, ProblemExample[]> {
   const problems = new Map<number, ProblemExample[]>();
   const add = (status: number, example: ProblemDoc | ProblemDoc[] | null | undefined) => {
@@ -72,10 +75,10 @@ function problemsOf(method: string, url: string, schema: { body?: unknown; query
     const list = (Array.isArray(example) ? example : [example]).map((e) => (typeof e === 'string' ? { detail: e } : e));
     problems.set(status, [...(problems.get(status) ?? []), ...list]);
   };
-  add(401, 'Send the API token as "Authorization: Bearer <token>"');
-  if (method !== 'GET') add(403, 'This API token is read-only: it may not change anything');
-  const hasId = url.includes('/:');
-  if (hasId) add(404, schema.problems?.[404] ?? `${resourceOf(url)} 42 does not exist`);
+  const admin = url.startsWith(API_PREFIX);
+  if (admin) add(401, 'Send the API token as "Authorization: Bearer <token>"');
+  if (admin && method !== 'GET') add(403, 'This API token is read-only: it may not change anything');
+  if (url.includes('/:')) add(404, schema.problems?.[404] ?? `${resourceOf(url)} 42 does not exist`);
   add(409, schema.problems?.[409]);
   add(422, schema.problems?.[422]);
   const invalid =
@@ -85,7 +88,7 @@ function problemsOf(method: string, url: string, schema: { body?: unknown; query
   if (invalid && !problems.get(422)?.some((p) => p.detail === invalid.detail)) add(422, invalid);
   add(400, schema.problems?.[400]);
   add(403, method === 'GET' ? schema.problems?.[403] : undefined);
-  add(429, 'Rate limit of 600 requests a minute exceeded; retry in 42 s');
+  if (admin) add(429, 'Rate limit of 600 requests a minute exceeded; retry in 42 s');
   return new Map([...problems.entries()].sort(([a], [b]) => a - b));
 }
 
@@ -117,7 +120,7 @@ function problemResponse(status: number, path: string, examples: ProblemExample[
 const transform: SwaggerTransform = (document) => {
   const result = jsonSchemaTransform(document as Parameters<typeof jsonSchemaTransform>[0]);
   const { url, route } = document;
-  if ((result.schema as { hide?: boolean }).hide || !url.startsWith(API_PREFIX)) return result;
+  if ((result.schema as { hide?: boolean }).hide) return result;
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const problems = problemsOf(String(methods[0]), url, document.schema as Parameters<typeof problemsOf>[2]);
   const response: Record<string, unknown> = {};

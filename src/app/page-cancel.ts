@@ -26,7 +26,8 @@ export async function dropPages(tx: Tx, incidentId: number, now: Date): Promise<
         eq(notifications.incidentId, incidentId),
         eq(notifications.channel, 'voice'),
         inArray(notifications.kind, PAGE_KINDS),
-        eq(notifications.status, 'sent'),
+        // Twilio has it (its SID is known) and nobody answered yet.
+        inArray(notifications.status, ['sending', 'sent']),
         isNotNull(notifications.twilioSid),
       ),
     );

@@ -7,7 +7,7 @@ import type { Executor } from '../../../db/client.js';
 import { contactsLog } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
 import { EXAMPLE_AT, idParams, idQuery, instantInput, iso, page, pageOf, pageQuery } from '../common.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 
 const channelInput = z.enum(['voice', 'sms']);
 

@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import type { Executor } from '../../../db/client.js';
 import { contacts } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 import { EXAMPLE_AT, idInput, idParams, idQuery, iso, page, pageOf, pageQuery, patchOf, phoneInput } from '../common.js';
 import { assertPhoneFree } from './phone-owners.js';
 

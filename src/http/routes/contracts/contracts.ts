@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import type { Executor } from '../../../db/client.js';
 import { contracts, incidents } from '../../../db/schema.js';
 import { conflict, HttpProblem, notFound, type FieldError } from '../../problem.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 import { booleanQuery, EXAMPLE_AT, idInput, idParams, idQuery, instantInput, iso, isoOrNull, page, pageOf, pageQuery, patchOf } from '../common.js';
 
 const minutes = z.number().int().min(1).max(43_200).describe('Minutes (1 to 43200, i.e. up to 30 days)');

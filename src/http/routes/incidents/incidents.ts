@@ -14,7 +14,7 @@ import { decideEligibility } from '../../../domain/eligibility/index.js';
 import type { OutOfScopeReason } from '../../../domain/eligibility/contract.js';
 import { HttpProblem, conflict, notFound, unprocessable } from '../../problem.js';
 import { EXAMPLE_AT, idParams, instantInput, iso, isoOrNull, page, pageOf, pageQuery, phoneInput } from '../common.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 
 type IncidentRow = typeof incidents.$inferSelect;
 type ContractRow = typeof contracts.$inferSelect;
@@ -28,34 +28,34 @@ const slaClock = z.object({
 });
 
 const incidentFields = z.object({
-    id: z.number().int().describe('The incident reference customers and engineers use'),
-    customerId: z.number().int(),
-    customerName: z.string(),
-    integrationId: z.number().int(),
-    integrationName: z.string(),
-    contractId: z.number().int(),
-    contractName: z.string(),
-    standbyNumberId: z.number().int().nullable(),
-    standbyNumberName: z.string().nullable().describe("The standby number's label, else its phone number"),
-    escalationPolicyId: z.number().int(),
-    escalationPolicyName: z.string(),
-    severity: z.enum(['blocker', 'high']),
-    status: z.enum(incidentStatuses),
-    channel: z.enum(['voice', 'sms', 'api']),
-    reporterPhone: z.string().nullable(),
-    description: z.string(),
-    firstContactAt: z.string(),
-    acknowledgedAt: z.string().nullable(),
-    acknowledgedBy: z.number().int().nullable().describe('The engineer who has the incident'),
-    acknowledgedByName: z.string().nullable(),
-    resolvedAt: z.string().nullable(),
-    resolution: z.string().nullable(),
-    evidence: z.string().nullable(),
-    waitingOnCustomerSince: z.string().nullable(),
-    escalation: z.object({ level: z.number().int(), round: z.number().int(), nextStepAt: z.string().nullable(), exhaustedAt: z.string().nullable(), stoppedAt: z.string().nullable() }),
-    sla: z.object({ firstResponse: slaClock, resolution: slaClock }),
-    createdAt: z.string(),
-  });
+  id: z.number().int().describe('The incident reference customers and engineers use'),
+  customerId: z.number().int(),
+  customerName: z.string(),
+  integrationId: z.number().int(),
+  integrationName: z.string(),
+  contractId: z.number().int(),
+  contractName: z.string(),
+  standbyNumberId: z.number().int().nullable(),
+  standbyNumberName: z.string().nullable().describe("The standby number's label, else its phone number"),
+  escalationPolicyId: z.number().int(),
+  escalationPolicyName: z.string(),
+  severity: z.enum(['blocker', 'high']),
+  status: z.enum(incidentStatuses),
+  channel: z.enum(['voice', 'sms', 'api']),
+  reporterPhone: z.string().nullable(),
+  description: z.string(),
+  firstContactAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: z.number().int().nullable().describe('The engineer who has the incident'),
+  acknowledgedByName: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  resolution: z.string().nullable(),
+  evidence: z.string().nullable(),
+  waitingOnCustomerSince: z.string().nullable(),
+  escalation: z.object({ level: z.number().int(), round: z.number().int(), nextStepAt: z.string().nullable(), exhaustedAt: z.string().nullable(), stoppedAt: z.string().nullable() }),
+  sla: z.object({ firstResponse: slaClock, resolution: slaClock }),
+  createdAt: z.string(),
+});
 
 const clockExample = (state: string, targetMinutes: number, elapsedSeconds: number, dueAt: string) => ({
   state,

@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import type { Executor } from '../../../db/client.js';
 import { integrations } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 import { booleanQuery, EXAMPLE_AT, idInput, idParams, idQuery, iso, isoOrNull, page, pageOf, pageQuery, patchOf } from '../common.js';
 
 const builtByInput = z

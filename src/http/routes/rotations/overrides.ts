@@ -8,7 +8,7 @@ import type { Executor } from '../../../db/client.js';
 import { rotationOverrides, rotations } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
 import { EXAMPLE_AT, idInput, idParams, instantInput, iso, page, pageOf, pageQuery } from '../common.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 import { orThrow } from './problems.js';
 
 const overrideInput = z.object({

@@ -7,7 +7,7 @@ import type { Executor } from '../../../db/client.js';
 import { escalationPolicies, incidents, standbyNumbers } from '../../../db/schema.js';
 import { conflict, notFound, unprocessable } from '../../problem.js';
 import { assertPhoneFree } from '../contacts/phone-owners.js';
-import { Names } from '../names.js';
+import { Names } from '../../../db/names.js';
 import { booleanQuery, EXAMPLE_AT, idInput, idParams, idQuery, iso, page, pageOf, pageQuery, patchOf, phoneInput } from '../common.js';
 
 const standbyNumberFields = z.object({

@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
-import { contracts, customers, engineers, escalationPolicies, integrations, rotations, standbyNumbers } from '../../db/schema.js';
+import type { Executor } from './client.js';
+import { contracts, customers, engineers, escalationPolicies, integrations, rotations, standbyNumbers } from './schema.js';
 
 export type NamedKind = 'customer' | 'contract' | 'integration' | 'engineer' | 'escalationPolicy' | 'rotation' | 'standbyNumber';
 

@@ -113,6 +113,7 @@ describe('the one-minute story on /sim', () => {
     if (steadyPicture) {
       // The README's picture, without the traffic log (long, and full of addresses).
       await page.addStyleTag({ content: '.traffic { display: none; }' });
+      await page.mouse.move(0, 0); // no button under the pointer, so none is drawn hovered
       await writeFile(SCREENSHOT, await page.screenshot({ fullPage: true, animations: 'disabled' }));
     }
   });

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { systemClock } from '../src/clock.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -13,8 +12,9 @@ import { startService } from '../src/service.js';
 import { loadDemoData, demo } from '../src/app/demo-data.js';
 import { startLocalPostgres } from './local/postgres.js';
 import { startLocalRedis } from './local/redis.js';
+import { portInUse } from './local/net.js';
 import { startSimulator } from '../sim/server.js';
-import { DEMO_PHONES, DEMO_STANDBY_NUMBERS } from '../sim/demo.js';
+import { DEMO_PHONES, DEMO_STANDBY_LABELS, DEMO_STANDBY_NUMBERS } from '../sim/demo.js';
 
 const DEV_DEFAULTS = {
   TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
@@ -24,6 +24,14 @@ const DEV_DEFAULTS = {
 };
 
 const say = (line: string) => console.log(`[dev] ${line}`);
+
+/** A port someone else holds, said as what to change instead of a stack trace. */
+class PortInUse extends Error {
+  constructor(port: number, variable: 'PORT' | 'SIM_PORT') {
+    const what = variable === 'PORT' ? 'the service' : 'the phone simulator (default: PORT + 1)';
+    super(`Port ${port} is already in use, so ${what} cannot listen there. Stop whatever uses it, or choose another port: ${variable}=${port + 100} npm run dev`);
+  }
+}
 
 /** A data folder the `postgres` user can reach: `.data/` here, unless a parent is closed to others (e.g. /root). */
 function dataRoot(): string {
@@ -37,7 +45,6 @@ function dataRoot(): string {
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
   const stopAll = async (code = 0) => {
@@ -56,10 +63,15 @@ async function main(): Promise<void> {
     env.PORT = String(port);
     env.PUBLIC_BASE_URL ??= `http://localhost:${port}`;
     for (const [key, value] of Object.entries(DEV_DEFAULTS)) env[key] ??= value;
+    const simPort = Number(env.SIM_PORT ?? port + 1);
+    const embedSimulator = !env.TWILIO_API_BASE_URL;
+    // Before anything starts: a port in use is said at once, naming the variable to change.
+    if (await portInUse(port)) throw new PortInUse(port, 'PORT');
+    if (embedSimulator && (await portInUse(simPort))) throw new PortInUse(simPort, 'SIM_PORT');
     const root = dataRoot();
 
     if (!env.DATABASE_URL) {
-      const pg = await startLocalPostgres({ dataDir: join(root, 'pg'), persistent: true });
+      const pg = await startLocalPostgres({ dataDir: join(root, 'pg'), persistent: true, notice: say });
       stops.push(() => pg.stop());
       await pg.createDatabase('standby');
       env.DATABASE_URL = pg.url('standby');
@@ -72,15 +84,20 @@ async function main(): Promise<void> {
       say(`local Redis: ${env.REDIS_URL} (noeviction, no persistence)`);
     }
     let simUrl: string | undefined;
-    if (!env.TWILIO_API_BASE_URL) {
+    if (embedSimulator) {
       const sim = await startSimulator({
         accountSid: env.TWILIO_ACCOUNT_SID!,
         authToken: env.TWILIO_AUTH_TOKEN!,
         serviceBaseUrl: env.PUBLIC_BASE_URL,
-        port: Number(env.SIM_PORT ?? port + 1),
-        phones: [...DEMO_PHONES, { number: '+5491150000999', name: 'Unknown caller', kind: 'customer' }],
+        port: simPort,
+        phones: [...DEMO_PHONES, { number: '+5491150000999', name: 'Unknown caller', kind: 'customer', dials: demo.numbers.shared }],
         standbyNumbers: DEMO_STANDBY_NUMBERS,
+        standbyLabels: DEMO_STANDBY_LABELS,
+        // The page's incidents panel reads the admin API, like any other client.
+        incidentsFeed: { url: `http://127.0.0.1:${port}/api/v1/incidents`, token: env.ADMIN_API_TOKEN! },
         autoTickMs: 1000,
+      }).catch((error: unknown) => {
+        throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUse(simPort, 'SIM_PORT') : error;
       });
       stops.push(() => sim.close());
       env.TWILIO_API_BASE_URL = sim.url;
@@ -89,19 +106,28 @@ async function main(): Promise<void> {
 
     const config = loadConfig(env);
     const logger = createLogger(config.LOG_LEVEL, { pretty: process.stdout.isTTY });
-    const service = await startService(config, { clock: systemClock, logger, host: '127.0.0.1', simPageUrl: simUrl ? `${simUrl}/sim` : undefined });
+    const service = await startService(config, {
+      clock: systemClock,
+      logger,
+      host: '127.0.0.1',
+      simPageUrl: simUrl ? `${simUrl}/sim` : undefined,
+      devAdminToken: config.ADMIN_API_TOKEN,
+    }).catch((error: unknown) => {
+      throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUse(port, 'PORT') : error;
+    });
     stops.push(() => service.close());
     await loadDemoData(service.deps.database.db, systemClock.now());
 
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    say(`ready in ${seconds} s`);
+    // Counted from the process start (Node and TypeScript loading included), as a person timing it would.
+    say(`ready in ${process.uptime().toFixed(1)} s`);
+    say(`start here: ${config.PUBLIC_BASE_URL}/  (links to everything below)`);
     say(`service:   ${config.PUBLIC_BASE_URL}  (health /healthz, readiness /readyz)`);
     say(`API docs:  ${config.PUBLIC_BASE_URL}/docs  (OpenAPI at /openapi.json)`);
     say(`admin API: curl -H 'Authorization: Bearer ${config.ADMIN_API_TOKEN}' ${config.PUBLIC_BASE_URL}/api/v1/customers`);
-    if (simUrl) say(`phones:    ${config.PUBLIC_BASE_URL}/sim → ${simUrl}/sim  (Twilio simulator; dial ${demo.numbers.acmeDedicated} or ${demo.numbers.shared})`);
+    if (simUrl) say(`phones:    ${config.PUBLIC_BASE_URL}/sim → ${simUrl}/sim  (Twilio simulator on SIM_PORT ${simPort}; dial ${demo.numbers.acmeDedicated} or ${demo.numbers.shared})`);
     say('Ctrl-C stops everything.');
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
+    console.error(error instanceof ConfigError || error instanceof PortInUse ? `[dev] ${error.message}` : error);
     await stopAll(1);
   }
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { DEMO_PHONES, DEMO_STANDBY_NUMBERS } from './demo.js';
+import { DEMO_PHONES, DEMO_STANDBY_LABELS, DEMO_STANDBY_NUMBERS } from './demo.js';
 import { startSimulator } from './server.js';
 
 /**
  * Runs the simulator on its own, against a service started separately:
  *   TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… PUBLIC_BASE_URL=http://127.0.0.1:3000 npx tsx sim/main.ts
- * then start the service with TWILIO_API_BASE_URL set to the URL printed here.
+ * then start the service with TWILIO_API_BASE_URL set to the URL printed here. With
+ * ADMIN_API_TOKEN set too, /sim lists the service's incidents (read from its admin API).
  */
 const env = z
   .object({
@@ -14,6 +15,8 @@ const env = z
     PUBLIC_BASE_URL: z.url(),
     SIM_PORT: z.coerce.number().int().min(0).max(65535).default(3010),
     SIM_HOST: z.string().default('127.0.0.1'),
+    /** Optional: the token /sim's incidents panel reads the service's admin API with. */
+    ADMIN_API_TOKEN: z.string().min(1).optional(),
   })
   .safeParse(process.env);
 
@@ -30,6 +33,8 @@ const sim = await startSimulator({
   host: env.data.SIM_HOST,
   phones: DEMO_PHONES,
   standbyNumbers: DEMO_STANDBY_NUMBERS,
+  standbyLabels: DEMO_STANDBY_LABELS,
+  ...(env.data.ADMIN_API_TOKEN ? { incidentsFeed: { url: `${env.data.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/v1/incidents`, token: env.data.ADMIN_API_TOKEN } } : {}),
   autoTickMs: 1000,
   log: (level, msg) => (level === 'warn' ? console.warn(msg) : console.log(msg)),
 });

@@ -15,6 +15,8 @@ export interface PhoneConfig {
   name: string;
   kind: PhoneKind;
   autoAnswer?: AnswerPolicy;
+  /** The standby number /sim preselects for this phone's calls and texts (e.g. a customer's dedicated line). */
+  dials?: string;
 }
 
 /** Logs a line; pino's `logger.info(obj, msg)` fits, and so does a plain function. */

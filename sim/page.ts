@@ -18,12 +18,48 @@ const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'sim.js': 'text/javascript; charset=utf-8',
   'sim.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
+
+export interface SimPageOptions {
+  standbyLabels: Record<string, string>;
+  /** Phone number → the standby number its card preselects. */
+  dials: Record<string, string>;
+  incidentsFeed: { url: string; token: string } | undefined;
+}
+
+/** An incident as the panel shows it, read from the service's public API. */
+export interface IncidentView {
+  id: number;
+  status: string;
+  severity: string;
+  customer: string;
+  integration: string;
+  /** Who has it: the engineer who acknowledged, or null. */
+  owner: string | null;
+  firstContactAt: string;
+}
+
+const IncidentsAnswer = z.object({
+  items: z.array(
+    z.looseObject({
+      id: z.number(),
+      status: z.string(),
+      severity: z.string(),
+      customerName: z.string().optional(),
+      integrationName: z.string().optional(),
+      acknowledgedByName: z.string().nullable().optional(),
+      firstContactAt: z.string(),
+    }),
+  ),
+});
 
 export interface PhoneView {
   number: string;
   name: string;
   kind: string;
+  /** The standby number this card preselects, if configured. */
+  dials: string | undefined;
   answerPolicy: string;
   smsDelivery: string;
   messages: Array<{ sid: string; direction: 'in' | 'out'; counterpart: string; body: string; status: string; at: string }>;
@@ -52,7 +88,7 @@ const RecordBody = z.object({
   finishOnKey: z.string().length(1).optional(),
 });
 
-export function registerSimPage(app: FastifyInstance, network: Network): void {
+export function registerSimPage(app: FastifyInstance, network: Network, options: SimPageOptions = { standbyLabels: {}, dials: {}, incidentsFeed: undefined }): void {
   const streams = new Set<ServerResponse>();
 
   app.get('/sim', async (_request, reply) => sendAsset(reply, 'index.html'));
@@ -63,7 +99,10 @@ export function registerSimPage(app: FastifyInstance, network: Network): void {
     return sendAsset(reply, asset);
   });
 
-  app.get('/sim/api/state', async () => state(network));
+  app.get('/sim/api/state', async () => state(network, options));
+
+  // The incidents panel: read through the service's public API, so the page needs no token of its own.
+  app.get('/sim/api/incidents', async () => incidents(options.incidentsFeed));
 
   app.get('/sim/api/events', (request, reply) => {
     reply.hijack();
@@ -165,22 +204,50 @@ async function sendAsset(reply: FastifyReply, name: string): Promise<FastifyRepl
   return reply.header('content-type', ASSETS[name] ?? 'application/octet-stream').header('cache-control', 'no-store').send(body);
 }
 
+/** The latest incidents, or why they cannot be shown. */
+async function incidents(feed: SimPageOptions['incidentsFeed']): Promise<{ configured: boolean; items: IncidentView[]; error?: string }> {
+  if (!feed) return { configured: false, items: [] };
+  try {
+    const url = new URL(feed.url);
+    url.searchParams.set('limit', '20');
+    const response = await fetch(url, { headers: { authorization: `Bearer ${feed.token}` }, signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return { configured: true, items: [], error: `the service answered ${response.status}` };
+    const answer = IncidentsAnswer.parse(await response.json());
+    return {
+      configured: true,
+      items: answer.items.map((i) => ({
+        id: i.id,
+        status: i.status,
+        severity: i.severity,
+        customer: i.customerName ?? '',
+        integration: i.integrationName ?? '',
+        owner: i.acknowledgedByName ?? null,
+        firstContactAt: i.firstContactAt,
+      })),
+    };
+  } catch (error) {
+    return { configured: true, items: [], error: `could not read incidents: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
 /** Everything the page shows, in one read. */
-export function state(network: Network): Record<string, unknown> {
+export function state(network: Network, options: SimPageOptions = { standbyLabels: {}, dials: {}, incidentsFeed: undefined }): Record<string, unknown> {
   return {
     accountSid: network.accountSid,
     serviceBaseUrl: network.serviceBaseUrl,
     standbyNumbers: network.standbyNumbers,
+    standbyLabels: options.standbyLabels,
+    incidentsPanel: options.incidentsFeed !== undefined,
     phones: network.phones
       .filter((phone) => !network.standbyNumbers.includes(phone.number))
       .filter((phone) => phone.kind !== 'other' || phone.inbox.length > 0 || phone.sent.length > 0 || phone.incomingCalls.length > 0 || phone.outgoingCalls.length > 0)
-      .map((phone) => phoneView(network, phone)),
+      .map((phone) => phoneView(network, phone, options.dials[phone.number])),
     traffic: network.traffic.entries.slice(-200),
     errors: network.errors.slice(-20),
   };
 }
 
-function phoneView(network: Network, phone: Phone): PhoneView {
+function phoneView(network: Network, phone: Phone, dials: string | undefined): PhoneView {
   // The network keeps messages in the order they were created: the thread reads in that order.
   const received = new Set(phone.inbox);
   const sent = new Set(phone.sent);
@@ -189,6 +256,7 @@ function phoneView(network: Network, phone: Phone): PhoneView {
     number: phone.number,
     name: phone.name,
     kind: phone.kind,
+    dials,
     answerPolicy: typeof phone.answerPolicy === 'function' ? 'custom' : phone.answerPolicy,
     smsDelivery: phone.smsDelivery,
     messages: messages.map((m) => ({

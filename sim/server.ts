@@ -40,6 +40,14 @@ export interface SimulatorOptions {
   webhookPaths?: { sms?: string; voice?: string; voiceStatus?: string };
   /** Calls `tick()` this often (real milliseconds), so rings and Gathers time out in a dev session. Off by default. */
   autoTickMs?: number;
+  /** What /sim writes next to each standby number: whose dedicated line it is, or that it is shared. */
+  standbyLabels?: Record<string, string>;
+  /**
+   * Where /sim's incidents panel reads from: a URL answering `{ items: [...] }` of incidents (the
+   * service's `GET /api/v1/incidents`) and the bearer token it wants. Without it the panel is hidden.
+   * The simulator knows nothing else of the service: only this public API.
+   */
+  incidentsFeed?: { url: string; token: string };
   log?: SimLog;
 }
 
@@ -90,7 +98,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 1024 * 1024 });
   registerRestApi(app, network, options.authToken);
-  registerSimPage(app, network);
+  registerSimPage(app, network, {
+    standbyLabels: options.standbyLabels ?? {},
+    dials: Object.fromEntries((options.phones ?? []).flatMap((p) => (p.dials ? [[p.number, p.dials]] : []))),
+    incidentsFeed: options.incidentsFeed,
+  });
   app.get('/', async (_request, reply) => reply.redirect('/sim'));
 
   const host = options.host ?? '127.0.0.1';

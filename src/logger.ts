@@ -41,10 +41,14 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-/** `pretty` (npm run dev only) prints readable lines through pino-pretty, a dev dependency. */
+/**
+ * `pretty` (npm run dev in a terminal) prints one readable line per entry through pino-pretty, a
+ * dev dependency: the request line's own fields are left out, since its message says it all.
+ */
 export function createLogger(level: string, options: { pretty?: boolean } = {}): Logger {
   const base = loggerOptions(level);
-  return pino(options.pretty ? { ...base, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } } : base);
+  const pretty = { ignore: 'pid,hostname,reqId,req,res,responseTime', translateTime: 'SYS:HH:MM:ss', singleLine: true };
+  return pino(options.pretty ? { ...base, transport: { target: 'pino-pretty', options: pretty } } : base);
 }
 
 export type { Logger };

@@ -24,7 +24,7 @@ export interface RunningService {
  * Starts the process roles named by `config.ROLE` against the configured Postgres and Redis,
  * after applying pending migrations (safe when several processes start at once).
  */
-export async function startService(config: Config, options: { clock: Clock; logger: Logger; host?: string; simPageUrl?: string }): Promise<RunningService> {
+export async function startService(config: Config, options: { clock: Clock; logger: Logger; host?: string; simPageUrl?: string; devAdminToken?: string }): Promise<RunningService> {
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
@@ -36,7 +36,7 @@ export async function startService(config: Config, options: { clock: Clock; logg
   let app: App | undefined;
   let url: string | undefined;
   if (config.ROLE === 'web' || config.ROLE === 'all') {
-    app = await buildApp(deps, { simPageUrl: options.simPageUrl });
+    app = await buildApp(deps, { simPageUrl: options.simPageUrl, devAdminToken: options.devAdminToken });
     url = await app.listen({ port: config.PORT, host: options.host ?? '0.0.0.0' });
   }
   const worker = config.ROLE === 'worker' || config.ROLE === 'all' ? await startWorker(deps) : undefined;

@@ -15,6 +15,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether something already listens on `port` at `host` (binding there would fail with EADDRINUSE). */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES'));
+    server.listen(port, host, () => server.close(() => resolve(false)));
+  });
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

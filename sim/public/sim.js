@@ -57,13 +57,18 @@ function showFailure(card, message) {
 
 // --- Phone cards ---------------------------------------------------------------------------------
 
-function createCard(phone, standbyNumbers) {
-  const options = () => standbyNumbers.map((n) => el('option', { value: n }, n));
+/** "+541150000100 · Acme Retail dedicated line": which line a number is, as the options show it. */
+function numberLabel(number, labels) {
+  return labels[number] ? `${number} · ${labels[number]}` : number;
+}
+
+function createCard(phone, standbyNumbers, labels) {
+  const options = () => standbyNumbers.map((n) => el('option', { value: n, selected: n === phone.dials }, numberLabel(n, labels)));
   const thread = el('ul', { class: 'thread', dataset: { testid: 'thread' } });
   const smsBody = el('input', { type: 'text', name: 'body', placeholder: 'Text message…', autocomplete: 'off', dataset: { testid: 'sms-body' } });
   const smsTo = el('select', { name: 'to', dataset: { testid: 'sms-to' } }, options());
   const failure = el('div', { class: 'failure', dataset: { testid: 'failure' } });
-  const card = { thread, failure, call: null, threadKey: '', callKey: '' };
+  const card = { thread, failure, call: null, threadKey: '', callKey: '', pickers: [], picked: Boolean(phone.dials) };
   const form = el(
     'form',
     {
@@ -86,6 +91,9 @@ function createCard(phone, standbyNumbers) {
     el('button', { type: 'submit', class: 'primary', dataset: { testid: 'sms-send' } }, 'Send'),
   );
   const dialTo = el('select', { name: 'dial-to', dataset: { testid: 'dial-to' } }, options());
+  card.pickers = [smsTo, dialTo];
+  // A choice made by hand sticks; until then, the pickers follow the number that last texted this phone.
+  for (const picker of card.pickers) picker.addEventListener('change', () => (card.picked = true));
   const dial = el(
     'div',
     { class: 'dial' },
@@ -111,7 +119,13 @@ function createCard(phone, standbyNumbers) {
   card.root = el(
     'article',
     { class: 'phone', dataset: { number: phone.number, kind: phone.kind, testid: `phone-${phone.number}` } },
-    el('header', {}, el('strong', {}, phone.name), el('span', { class: 'number' }, phone.number)),
+    el(
+      'header',
+      {},
+      el('strong', {}, phone.name),
+      el('span', { class: 'number' }, phone.number),
+      phone.dials ? el('span', { class: 'dials', dataset: { testid: 'dials' } }, `calls ${numberLabel(phone.dials, labels)}`) : null,
+    ),
     thread,
     form,
     dial,
@@ -130,12 +144,29 @@ function renderThread(card, phone) {
       el(
         'li',
         { class: `msg ${m.direction}`, dataset: { testid: 'sms', direction: m.direction, sid: m.sid } },
-        el('span', { class: 'body' }, m.body),
+        el('span', { class: 'body' }, linkified(m.body)),
         el('span', { class: 'meta' }, `${m.direction === 'in' ? 'from' : 'to'} ${m.counterpart} · ${m.status}`),
       ),
     ),
   );
   card.thread.scrollTop = card.thread.scrollHeight;
+  const lastSender = phone.messages.filter((m) => m.direction === 'in').at(-1)?.counterpart;
+  if (!card.picked && lastSender) {
+    for (const picker of card.pickers) if ([...picker.options].some((o) => o.value === lastSender)) picker.value = lastSender;
+  }
+}
+
+/** Text with its web addresses as links (the acknowledgement link in a page opens its confirm page). */
+function linkified(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(/https?:\/\/[^\s<>"]+/g)) {
+    parts.push(text.slice(last, match.index));
+    parts.push(el('a', { href: match[0], target: '_blank', rel: 'noopener', dataset: { testid: 'sms-link' } }, match[0]));
+    last = match.index + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts;
 }
 
 function transcriptLine(entry) {
@@ -161,9 +192,20 @@ function transcriptLine(entry) {
     case 'error':
       return el('li', { class: 'error', dataset: { testid: 'call-error' } }, `Twilio error ${entry.code}: ${entry.message} — “${entry.spoken}”`);
     case 'ended':
-      return el('li', { class: 'note', dataset: { testid: 'ended' } }, `call ended: ${entry.status}`);
+      return el('li', { class: entry.status === 'canceled' ? 'note canceled' : 'note', dataset: { testid: 'ended', status: entry.status } }, endedText(entry.status));
     default:
       return el('li', { class: 'note' }, JSON.stringify(entry));
+  }
+}
+
+function endedText(status) {
+  switch (status) {
+    case 'canceled':
+      return 'call canceled before it was answered (the service hung up: someone has the incident)';
+    case 'no-answer':
+      return 'call ended: nobody answered';
+    default:
+      return `call ended: ${status}`;
   }
 }
 
@@ -283,16 +325,61 @@ function renderTraffic(entries) {
   $('#traffic').replaceChildren(...rows);
 }
 
+// --- Incidents (read from the service's API through the simulator) -------------------------------
+
+const STATUS_WORDS = {
+  triggered: 'paging',
+  acknowledged: 'acknowledged',
+  waiting_on_customer: 'waiting on the customer',
+  resolved: 'resolved',
+  closed_with_evidence: 'closed with evidence',
+};
+
+let incidentsKey = '';
+let incidentsLoading = null;
+function refreshIncidents() {
+  incidentsLoading ??= fetch('/sim/api/incidents', { cache: 'no-store' })
+    .then((response) => response.json())
+    .then(renderIncidents)
+    .catch((error) => console.error('sim: could not read incidents', error))
+    .finally(() => (incidentsLoading = null));
+  return incidentsLoading;
+}
+
+function renderIncidents(answer) {
+  const key = JSON.stringify(answer);
+  if (key === incidentsKey) return;
+  incidentsKey = key;
+  $('#incidents-note').textContent = answer.error ?? (answer.items.length ? '' : 'No incidents yet: call or text a standby number from a customer phone.');
+  $('#incidents').replaceChildren(
+    ...answer.items.map((i) =>
+      el(
+        'tr',
+        { class: `incident ${i.status}`, dataset: { testid: 'incident', id: String(i.id), status: i.status } },
+        el('td', {}, `#${i.id}`),
+        el('td', {}, i.customer),
+        el('td', {}, i.integration),
+        el('td', {}, i.severity === 'blocker' ? 'Blocker' : 'High'),
+        el('td', { dataset: { testid: 'incident-status' } }, STATUS_WORDS[i.status] ?? i.status),
+        el('td', { dataset: { testid: 'incident-owner' } }, i.owner ?? '—'),
+        el('td', {}, i.firstContactAt.slice(11, 19)),
+      ),
+    ),
+  );
+}
+
 // --- State ---------------------------------------------------------------------------------------
 
 function render(state) {
   current = state;
-  $('#meta').textContent = `standby ${state.standbyNumbers.join(', ') || '(any)'} · service ${state.serviceBaseUrl}`;
+  $('#meta').textContent = `standby ${state.standbyNumbers.map((n) => numberLabel(n, state.standbyLabels ?? {})).join(', ') || '(any)'} · service ${state.serviceBaseUrl}`;
+  $('#section-incidents').hidden = !state.incidentsPanel;
+  if (state.incidentsPanel) void refreshIncidents();
   let others = 0;
   for (const phone of state.phones) {
     let card = cards.get(phone.number);
     if (!card) {
-      card = createCard(phone, state.standbyNumbers.length ? state.standbyNumbers : [phone.number]);
+      card = createCard(phone, state.standbyNumbers.length ? state.standbyNumbers : [phone.number], state.standbyLabels ?? {});
       cards.set(phone.number, card);
       const group = phone.kind === 'customer' ? 'customer' : phone.kind === 'engineer' ? 'engineer' : 'other';
       $(`#group-${group}`).append(card.root);
@@ -345,5 +432,8 @@ function connect() {
 
 void refresh();
 connect();
+setInterval(() => {
+  if (current?.incidentsPanel && !document.hidden) void refreshIncidents();
+}, 3000);
 // For debugging in the console.
 window.sim = { get state() { return current; }, refresh };

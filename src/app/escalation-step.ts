@@ -19,5 +19,5 @@ export async function stepEscalation(deps: Deps, incidentId: number): Promise<vo
     }
     return after;
   });
-  await runAfterCommit(deps.scheduler, after);
+  await runAfterCommit(deps, after);
 }

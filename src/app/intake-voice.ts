@@ -23,6 +23,7 @@ import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeli
 import { openIncident, raiseSeverity } from './incidents.js';
 import { tellEngineerOfRepeatCall } from './incident-actions.js';
 import { loadIncidentContext } from './paging.js';
+import { sendDescriptionToPaged } from './page-description.js';
 
 /**
  * What a call webhook asks the IVR: the call arrived, keys were pressed (or nothing within the
@@ -226,11 +227,12 @@ export async function attachRecording(
 
 /**
  * The recording's transcription arrived (Twilio's transcribeCallback): it lands on the incident's
- * timeline, and becomes the incident's description when the incident has none yet.
+ * timeline, becomes the incident's description when the incident has none yet, and goes by SMS
+ * to the engineers already paged (the page went out before the caller described the problem).
  */
-export async function attachTranscription(tx: Tx, transcription: { callSid: string; recordingSid: string | null; text: string; status: string }, now: Date): Promise<void> {
+export async function attachTranscription(tx: Tx, transcription: { callSid: string; recordingSid: string | null; text: string; status: string }, now: Date): Promise<AfterCommit[]> {
   const session = await lockCallSession(tx, transcription.callSid);
-  if (session?.incidentId == null) return;
+  if (session?.incidentId == null) return [];
   const text = transcription.text.trim();
   const ok = transcription.status === 'completed' && text !== '';
   await addTimeline(tx, {
@@ -242,12 +244,12 @@ export async function attachTranscription(tx: Tx, transcription: { callSid: stri
     body: ok ? text : `The recording could not be transcribed (${transcription.status})`,
     data: { callSid: transcription.callSid, recordingSid: transcription.recordingSid, status: transcription.status },
   });
-  if (ok) {
-    await tx
-      .update(incidents)
-      .set({ description: text, updatedAt: now })
-      .where(and(eq(incidents.id, session.incidentId), eq(incidents.description, '')));
-  }
+  if (!ok) return [];
+  await tx
+    .update(incidents)
+    .set({ description: text, updatedAt: now })
+    .where(and(eq(incidents.id, session.incidentId), eq(incidents.description, '')));
+  return sendDescriptionToPaged(tx, session.incidentId, text, now);
 }
 
 async function logCall(

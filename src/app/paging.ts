@@ -1,8 +1,8 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { loadPolicy } from '../db/escalation-policies.js';
 import { loadRotations } from '../db/rotations.js';
-import { customers, engineers, incidents, integrations, notifications, standbyNumbers } from '../db/schema.js';
+import { customers, engineers, incidents, integrations, standbyNumbers } from '../db/schema.js';
 import { addTimeline } from '../db/timeline.js';
 import { decide, type EscalationCommand, type EscalationDecision, type EscalationEffect, type EscalationState, type ResolveTargets } from '../domain/escalation/escalation.js';
 import { sendPriority } from '../domain/escalation/send-priority.js';
@@ -12,6 +12,7 @@ import { ACK_LINK_LIFETIME_MS, signAckToken } from './ack-links.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { queueOutbound } from './outbound.js';
+import { dropPages } from './page-cancel.js';
 
 export type IncidentRow = typeof incidents.$inferSelect;
 type EngineerRow = typeof engineers.$inferSelect;
@@ -111,15 +112,9 @@ export async function applyEscalation(
       updatedAt: now,
     })
     .where(eq(incidents.id, incident.id));
-  if (decision.state.stoppedAt && !incident.escalationStoppedAt) {
-    // Pages still waiting in the queue are not sent once someone has the incident.
-    await tx
-      .update(notifications)
-      .set({ status: 'canceled', updatedAt: now })
-      .where(and(eq(notifications.incidentId, incident.id), eq(notifications.status, 'pending'), inArray(notifications.kind, ['page', 'admin_page'])));
-  }
-
   const after: AfterCommit[] = [];
+  // Once someone has the incident, pages not yet sent are dropped and page calls still ringing hung up.
+  if (decision.state.stoppedAt && !incident.escalationStoppedAt) after.push(...(await dropPages(tx, incident.id, now)));
   for (const effect of decision.effects) {
     after.push(...(await runEffect(tx, deps, context, effect, active, now)));
   }

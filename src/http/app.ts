@@ -4,10 +4,13 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../app/deps.js';
+import { swaggerOptions } from './openapi.js';
 import { registerProblemHandler } from './problem.js';
+import { OneLinePerRequest } from './request-log.js';
 import { registerAuth } from './plugins/auth.js';
+import { frontDoorRoutes, FAVICON_SVG } from './routes/front-door.js';
 import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/api.js';
 import { calendarRoutes } from './routes/calendar/calendar.js';
@@ -38,6 +41,8 @@ const flyProxyHops = (_address: string, hop: number) => hop < 2;
 export interface AppOptions {
   /** `npm run dev` only: where the built-in Twilio simulator's phone page is, so `/sim` finds it. */
   simPageUrl?: string;
+  /** `npm run dev` only: the admin token, shown in the API docs so a newcomer can try them. */
+  devAdminToken?: string;
 }
 
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
@@ -50,6 +55,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     trustProxy: flyProxyHops,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    logController: new OneLinePerRequest(),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -60,20 +66,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   });
 
   await app.register(formbody);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Standby admin API',
-        version: '1.0.0',
-        description: 'Customers, contracts, integrations, engineers, rotations, escalation policies and incidents of the 24x7 standby service. Errors are RFC 9457 application/problem+json.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
+  await app.register(swagger, swaggerOptions({ devAdminToken: options.devAdminToken }));
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    theme: { title: 'Standby admin API', favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: FAVICON_SVG }] },
+    uiConfig: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: Boolean(options.devAdminToken) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
@@ -83,6 +81,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     const outcome = webhookOutcomes.get(request);
     if (outcome) metrics.webhookTimer.observe(request.routeOptions.url ?? request.url, outcome, reply.elapsedTime / 1000);
   });
+  await app.register(frontDoorRoutes({ simPageUrl: options.simPageUrl, devAdminToken: options.devAdminToken, publicBaseUrl: deps.config.PUBLIC_BASE_URL }));
   if (options.simPageUrl) {
     const target = options.simPageUrl;
     app.get('/sim', { schema: { hide: true } }, async (_request, reply) => reply.redirect(target));

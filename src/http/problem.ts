@@ -1,12 +1,32 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-const TITLES: Record<number, string> = {
+/**
+ * The shape of every 4xx/5xx answer, as the OpenAPI document describes it. Extra members some
+ * problems carry (`reason`, `usedBy`, `acknowledgedBy`…) are allowed.
+ */
+export const problemSchema = z
+  .looseObject({
+    type: z.string().describe('A URI naming the kind of problem: https://standby.dev/problems/<status>'),
+    title: z.string().describe('The HTTP status in words'),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().describe('What went wrong, in words a person can act on'),
+    instance: z.string().describe('The path that was requested'),
+    requestId: z.string().describe('Also in the x-request-id header and the server log'),
+    errors: z
+      .array(z.object({ field: z.string().describe('The field to fix: body fields as written (`levels.0.targets`), query and path parameters as `query.limit`, `params.id`'), message: z.string() }))
+      .optional()
+      .describe('One entry per field the request got wrong'),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
+
+export const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -19,6 +39,11 @@ const TITLES: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** A validation message as a person would say it: a field left out "is required". */
+export function inWords(code: string, message: string): string {
+  return code === 'invalid_type' && /received undefined$/.test(message) ? 'is required' : message;
+}
 
 /** An RFC 9457 problem a handler throws; the error handler renders it as application/problem+json. */
 export class HttpProblem extends Error {
@@ -73,6 +98,27 @@ const CONSTRAINT_FIELDS: Record<string, string> = {
   incidents_one_open_per_integration: 'integrationId',
 };
 
+/**
+ * Postgres check constraints → the field and the rule in words. Inputs are validated before they
+ * reach Postgres, so these answer only what a race or a path around validation lets through.
+ */
+const CHECK_RULES: Record<string, FieldError> = {
+  customers_code_digits: { field: 'code', message: 'must be 3 to 8 digits' },
+  customers_language: { field: 'language', message: 'must be es, en or pt' },
+  customers_name_present: { field: 'name', message: 'must not be blank' },
+  contracts_window: { field: 'validUntil', message: 'must be after validFrom' },
+  integrations_built_by: { field: 'builtBy', message: 'must be vendor or selfservice' },
+  contacts_phone_e164: { field: 'phone', message: 'must be a phone number in E.164 form' },
+  engineers_language: { field: 'language', message: 'must be es, en or pt' },
+  rotation_versions_length: { field: 'shiftLength', message: 'must be between 1 and 1000' },
+  rotation_versions_unit: { field: 'shiftUnit', message: 'must be hours, days or weeks' },
+  rotation_versions_handoff: { field: 'handoffTime', message: 'must be a 24-hour time HH:mm' },
+  rotation_overrides_window: { field: 'endsAt', message: 'must be after startsAt' },
+  escalation_policies_repeat: { field: 'repeat', message: 'must be between 0 and 10' },
+  escalation_levels_timeout: { field: 'levels', message: 'ackTimeoutSeconds must be between 30 and 86400' },
+  standby_numbers_phone_e164: { field: 'phone', message: 'must be a phone number in E.164 form' },
+};
+
 function pgErrorOf(error: unknown): PgError | undefined {
   const candidates = [error, (error as { cause?: unknown })?.cause];
   return candidates.find((e): e is PgError => typeof e === 'object' && e !== null && typeof (e as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((e as PgError).code!));
@@ -92,7 +138,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
       const where = error.validationContext === 'body' || !error.validationContext ? [] : [error.validationContext === 'querystring' ? 'query' : error.validationContext];
       const errors = error.validation.map((issue) => ({
         field: [...where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].join('.') || 'body',
-        message: issue.message ?? 'is invalid',
+        message: inWords(issue.keyword, issue.message ?? 'is invalid'),
       }));
       return sendProblem(reply, 422, errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
     }
@@ -109,12 +155,14 @@ export function registerProblemHandler(app: FastifyInstance): void {
       const match = /Key \((\w+)\)=\(([^)]*)\)/.exec(pg.detail ?? '');
       const field = match ? match[1]!.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) : 'body';
       const isDelete = /is still referenced/.test(pg.detail ?? '');
-      return isDelete
-        ? sendProblem(reply, 409, 'This resource is still referenced by others', { errors: [{ field, message: 'is still referenced' }] })
-        : sendProblem(reply, 422, `${field}: ${match?.[2] ?? 'the referenced resource'} does not exist`, { errors: [{ field, message: 'does not exist' }] });
+      if (isDelete) return sendProblem(reply, 409, 'This resource is still referenced by others', { errors: [{ field, message: 'is still referenced' }] });
+      // customerId=999 → "customer 999 does not exist"
+      const message = `${field.replace(/Id$/, '').replace(/([A-Z])/g, ' $1').toLowerCase()} ${match?.[2] ?? ''} does not exist`.replace(/\s+/g, ' ');
+      return sendProblem(reply, 422, `${field}: ${message}`, { errors: [{ field, message }] });
     }
     if (pg?.code === '23514' || pg?.code === '22P02' || pg?.code === '22007' || pg?.code === '22008') {
-      return sendProblem(reply, 422, `The request violates a rule: ${pg.constraint_name ?? pg.code}`, { errors: [{ field: 'body', message: pg.constraint_name ?? 'invalid value' }] });
+      const rule = CHECK_RULES[pg.constraint_name ?? ''] ?? { field: 'body', message: `breaks the rule ${pg.constraint_name ?? pg.code}` };
+      return sendProblem(reply, 422, `${rule.field}: ${rule.message}`, { errors: [rule] });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {

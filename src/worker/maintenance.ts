@@ -11,7 +11,7 @@ export const HANDOFF_LOOKBACK_MS = 15 * 60_000;
 export async function sendHandoffNotices(deps: Deps): Promise<number> {
   const now = deps.clock.now();
   const after = await transaction(deps.database.db, (tx) => sendDueHandoffNotices(tx, deps, now, HANDOFF_LOOKBACK_MS));
-  await runAfterCommit(deps.scheduler, after);
+  await runAfterCommit(deps, after);
   return after.length;
 }
 

@@ -90,7 +90,7 @@ describe('contracts', () => {
   it('answers an unknown customer with a 422 naming customerId', async () => {
     const bad = await api.post('/contracts', contract({ customerId: 999999 }));
     expect(bad.status).toBe(422);
-    expect(bad.body.errors).toEqual([{ field: 'customerId', message: 'does not exist' }]);
+    expect(bad.body.errors).toEqual([{ field: 'customerId', message: 'customer 999999 does not exist' }]);
   });
 
   it('keeps a contract an incident refers to: deleting it is a 409', async () => {

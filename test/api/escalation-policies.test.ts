@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const ids = (body: { items: { id: number }[] }) => body.items.map((x) => x.id);
-const engineerLevel = (engineerId: number, ackTimeoutSeconds = 300) => ({ ackTimeoutSeconds, targets: [{ type: 'engineer', engineerId }] });
+const engineerLevel = (engineerId: number, ackTimeoutSeconds = 300) => ({ ackTimeoutSeconds, targets: [{ type: 'engineer' as const, engineerId }] });
 
 describe('escalation policies', () => {
   it('creates a policy with its levels, reads them with target names, lists, updates, replaces the levels and archives it', async () => {

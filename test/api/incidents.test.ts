@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo, loadDemoData } from '../../src/app/demo-data.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { apiClient, type ApiClient } from './helpers.js';
 
 let s: TestService;
+let api: ApiClient;
 const ids: Record<string, number> = {};
 
 beforeAll(async () => {
   s = await startTestService();
+  api = apiClient(s);
   await loadDemoData(s.deps.database.db, s.clock.now());
   const get = async (url: string) => (await s.app.inject({ method: 'GET', url, headers: s.auth })).json();
   for (const c of (await get('/api/v1/customers')).items) ids[c.code] = c.id;
@@ -31,35 +34,61 @@ async function openFresh(integration: string, fields: object = {}) {
 const standbyNumber = async (phone: string) => (await get(`/standby-numbers?phone=${encodeURIComponent(phone)}`)).json().items[0] as { id: number; escalationPolicyId: number };
 
 describe('incidents API', () => {
-  it('opens an incident for a covered customer, and a second report on the same integration joins it', async () => {
-    const opened = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'blocker', description: 'sync down' });
-    expect(opened.statusCode).toBe(201);
-    const incident = opened.json();
-    expect(incident).toMatchObject({ status: 'triggered', severity: 'blocker', channel: 'api', escalation: { level: 0, round: 0 } });
+  it('opens an incident (201), and answers a second report on the same integration with that incident: 200, merged, and why', async () => {
+    const opened = await api.POST('/api/v1/incidents', { body: { customerId: ids[demo.acme.code]!, integrationId: ids['Salesforce sync']!, severity: 'blocker', description: 'sync down' } });
+    expect(opened.response.status).toBe(201);
+    const incident = opened.data!;
+    expect(incident).toMatchObject({ status: 'triggered', severity: 'blocker', channel: 'api', escalation: { level: 0, round: 0 }, merged: false, mergedReason: null });
     expect(incident.sla.firstResponse).toMatchObject({ state: 'running', targetMinutes: 15 });
     expect(incident.escalation.nextStepAt).toBe(new Date(s.clock.now().getTime() + 5 * 60_000).toISOString());
 
-    const again = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Salesforce sync'], severity: 'high' });
-    expect(again.statusCode).toBe(200);
-    expect(again.json().id).toBe(incident.id);
+    const again = await api.POST('/api/v1/incidents', { body: { customerId: ids[demo.acme.code]!, integrationId: ids['Salesforce sync']!, severity: 'high' } });
+    expect(again.response.status).toBe(200);
+    expect(again.data).toMatchObject({ id: incident.id, merged: true });
+    expect(again.data!.mergedReason).toBe(`Acme Retail already had incident ${incident.id} open on Salesforce sync (triggered); an integration has one open incident at a time, so this report was added to its timeline`);
   });
 
-  it('refuses what the support policy does not cover, with the reason', async () => {
-    const beta = await post('/incidents', { customerId: ids[demo.beta.code], integrationId: ids['Shopify feed'], severity: 'blocker' });
-    expect(beta.statusCode).toBe(422);
-    expect(beta.json()).toMatchObject({ reason: 'contract_without_24x7' });
-    const selfservice = await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['Zendesk widget'], severity: 'blocker' });
-    expect(selfservice.json()).toMatchObject({ reason: 'integration_selfservice' });
-    const gamma = await post('/incidents', { customerId: ids[demo.gamma.code], integrationId: ids['Salesforce sync'], severity: 'high' });
-    expect(gamma.statusCode).toBe(422);
-    expect(gamma.json().errors[0].field).toBe('integrationId');
+  it('refuses what the support policy does not cover, naming the field to change and saying why in words', async () => {
+    const refused = async (body: { customerId: number; integrationId: number; severity: 'blocker' | 'high' }) => {
+      const { error, response } = await api.POST('/api/v1/incidents', { body });
+      expect(response.status).toBe(422);
+      expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      return error!;
+    };
+    const beta = await refused({ customerId: ids[demo.beta.code]!, integrationId: ids['Shopify feed']!, severity: 'blocker' });
+    expect(beta).toMatchObject({ reason: 'contract_without_24x7', errors: [{ field: 'customerId', message: "Beta Logistics's contract does not include 24x7 Integrations support" }] });
+    const selfservice = await refused({ customerId: ids[demo.acme.code]!, integrationId: ids['Zendesk widget']!, severity: 'blocker' });
+    expect(selfservice).toMatchObject({ reason: 'integration_selfservice', errors: [{ field: 'integrationId', message: expect.stringContaining('Zendesk widget was built with Integrations Selfservice') }] });
+    expect(selfservice.detail).toMatch(/^Not covered by 24x7 Integrations support: /);
+    const gamma = await refused({ customerId: ids[demo.gamma.code]!, integrationId: ids['Salesforce sync']!, severity: 'high' });
+    expect(gamma.errors?.[0]?.field).toBe('integrationId');
+  });
+
+  it('names the customer, integration, contract, number, policy and engineer next to their ids', async () => {
+    const { data: incident } = await api.POST('/api/v1/incidents', { body: { customerId: ids[demo.acme.code]!, integrationId: ids['SAP orders']!, severity: 'high' } });
+    const acked = await api.POST('/api/v1/incidents/{id}/acknowledge', { params: { path: { id: incident!.id } }, body: { engineerId: ids['Eng Two']! } });
+    expect(acked.data).toMatchObject({
+      customerName: 'Acme Retail',
+      integrationName: 'SAP orders',
+      contractName: expect.any(String),
+      standbyNumberName: expect.any(String),
+      escalationPolicyName: 'Integrations 24x7',
+      acknowledgedBy: ids['Eng Two'],
+      acknowledgedByName: 'Eng Two',
+    });
+    const { data: timeline } = await api.GET('/api/v1/incidents/{id}/timeline', { params: { path: { id: incident!.id }, query: { limit: 200 } } });
+    expect(timeline!.items.find((e) => e.kind === 'acknowledged')).toMatchObject({ engineerId: ids['Eng Two'], engineerName: 'Eng Two' });
+    const twice = await api.POST('/api/v1/incidents/{id}/acknowledge', { params: { path: { id: incident!.id } }, body: { engineerId: ids['Eng One']! } });
+    expect(twice.response.status).toBe(409);
+    expect(twice.error).toMatchObject({ acknowledgedBy: ids['Eng Two'], acknowledgedByName: 'Eng Two' });
+    await api.POST('/api/v1/incidents/{id}/resolve', { params: { path: { id: incident!.id } }, body: { engineerId: ids['Eng Two']!, note: 'done' } });
   });
 
   it('acknowledges once, waits on the customer, replies, resolves, and keeps it all on the timeline', async () => {
     const incident = (await post('/incidents', { customerId: ids[demo.acme.code], integrationId: ids['SAP orders'], severity: 'high', reporterPhone: demo.acme.contacts[0] })).json();
     s.clock.advanceMinutes(3);
     const acked = await post(`/incidents/${incident.id}/acknowledge`, { engineerId: ids['Eng One'] });
-    expect(acked.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: ids['Eng One'], sla: { firstResponse: { state: 'met', elapsedSeconds: 180 } } });
+    expect(acked.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: ids['Eng One'], acknowledgedByName: 'Eng One', sla: { firstResponse: { state: 'met', elapsedSeconds: 180 } } });
     const twice = await post(`/incidents/${incident.id}/acknowledge`, { engineerId: ids['Lead Three'] });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().detail).toContain('Eng One');

@@ -64,7 +64,7 @@ describe("an engineer's calendar feed", () => {
   });
 
   it('answers 404 once the token is revoked, and for a token that never existed', async () => {
-    const issued = await api.create<{ id: number; url: string }>(`/engineers/${two}/calendar-tokens`, {});
+    const issued = await api.create('/engineers/{id}/calendar-tokens', undefined as never, { id: two });
     expect((await subscribe(issued.url)).status).toBe(200);
 
     const revoked = await api.del(`/engineers/${two}/calendar-tokens/${issued.id}`);

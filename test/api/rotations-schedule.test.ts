@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEST_START as TEST_START, startTestService, type TestService } from '../support/service.js';
-import { adminApi, fields } from './helpers.js';
+import { adminApi, fields, type CreateBody } from './helpers.js';
 
 let s: TestService;
 let api: ReturnType<typeof adminApi>;
@@ -31,7 +31,7 @@ interface ShiftOut {
 const brief = (shifts: ShiftOut[]) => shifts.map((x) => [x.start, x.end, x.engineer?.name ?? null, x.overrideId]);
 
 async function rotation(name: string, shape: Record<string, unknown>): Promise<number> {
-  return (await api.create('/rotations', { name, shiftLength: 1, ...shape })).id;
+  return (await api.create('/rotations', { name, shiftLength: 1, ...shape } as CreateBody<'/rotations'>)).id;
 }
 
 describe('the schedule of a rotation', () => {
@@ -68,7 +68,7 @@ describe('the schedule of a rotation', () => {
     const id = await rotation('Covered', { timeZone: 'America/Argentina/Buenos_Aires', shiftUnit: 'weeks', handoffTime: '09:00', startDate: '2026-11-23', participants: ids('Alice', 'Dave') });
     const week = await api.post(`/rotations/${id}/overrides`, { engineerId: people.Bob, replacesEngineerId: people.Alice, startsAt: '2026-12-07T09:00:00-03:00', endsAt: '2026-12-14T09:00:00-03:00' });
     expect(week.status).toBe(201);
-    const tuesday = await api.create('/rotations/' + id + '/overrides', { engineerId: people.Carol, replacesEngineerId: people.Bob, startsAt: '2026-12-08T09:00:00-03:00', endsAt: '2026-12-09T09:00:00-03:00' });
+    const tuesday = await api.create('/rotations/{id}/overrides', { engineerId: people.Carol!, replacesEngineerId: people.Bob!, startsAt: '2026-12-08T09:00:00-03:00', endsAt: '2026-12-09T09:00:00-03:00' }, { id });
 
     const onTuesday = await api.get(`/rotations/${id}/on-call?at=2026-12-08T12:00:00-03:00`);
     expect(onTuesday.body).toMatchObject({ engineer: { id: people.Carol, name: 'Carol' }, shift: { start: '2026-12-08T12:00:00.000Z', end: '2026-12-09T12:00:00.000Z', overrideId: tuesday.id } });
@@ -87,8 +87,11 @@ describe('the schedule of a rotation', () => {
     expect(listed.body.items[1]).toEqual({
       id: tuesday.id,
       rotationId: id,
+      rotationName: 'Covered',
       engineerId: people.Carol,
+      engineerName: 'Carol',
       replacesEngineerId: people.Bob,
+      replacesEngineerName: 'Bob',
       startsAt: '2026-12-08T12:00:00.000Z',
       endsAt: '2026-12-09T12:00:00.000Z',
       createdAt: DEFAULT_TEST_START,
@@ -143,16 +146,16 @@ describe('the schedule of a rotation', () => {
   it('finds the windows in the next days in which a level of a policy pages nobody', async () => {
     // Gina's rotation has nobody from day 2 to day 3; Ivy's from day 2.5 to day 4.
     const gina = await rotation('Gina alone', { timeZone: 'UTC', shiftUnit: 'days', handoffTime: '00:00', startDate: '2026-11-23', participants: ids('Gina') });
-    await api.create(`/rotations/${gina}/versions`, { participants: [], effectiveFrom: at(start + 2 * DAY) });
-    await api.create(`/rotations/${gina}/versions`, { participants: ids('Gina'), effectiveFrom: at(start + 3 * DAY) });
+    await api.create('/rotations/{id}/versions', { participants: [], effectiveFrom: at(start + 2 * DAY) }, { id: gina });
+    await api.create('/rotations/{id}/versions', { participants: ids('Gina'), effectiveFrom: at(start + 3 * DAY) }, { id: gina });
     const ivy = await rotation('Ivy alone', { timeZone: 'UTC', shiftUnit: 'days', handoffTime: '00:00', startDate: '2026-11-23', participants: ids('Ivy') });
-    await api.create(`/rotations/${ivy}/versions`, { participants: [], effectiveFrom: at(start + 2.5 * DAY) });
-    await api.create(`/rotations/${ivy}/versions`, { participants: ids('Ivy'), effectiveFrom: at(start + 4 * DAY) });
+    await api.create('/rotations/{id}/versions', { participants: [], effectiveFrom: at(start + 2.5 * DAY) }, { id: ivy });
+    await api.create('/rotations/{id}/versions', { participants: ids('Ivy'), effectiveFrom: at(start + 4 * DAY) }, { id: ivy });
     const policy = await api.create('/escalation-policies', {
       name: 'Thin cover',
       levels: [
         { ackTimeoutSeconds: 300, targets: [{ type: 'rotation', rotationId: gina }] },
-        { ackTimeoutSeconds: 300, targets: [{ type: 'rotation', rotationId: gina }, { type: 'engineer', engineerId: people.Hank }] },
+        { ackTimeoutSeconds: 300, targets: [{ type: 'rotation', rotationId: gina }, { type: 'engineer', engineerId: people.Hank! }] },
         { ackTimeoutSeconds: 300, targets: [{ type: 'rotation', rotationId: gina }, { type: 'rotation', rotationId: ivy }] },
       ],
     });
@@ -170,7 +173,7 @@ describe('the schedule of a rotation', () => {
       ],
     });
     // An override that fills Gina's gap closes it for the first level.
-    await api.create(`/rotations/${gina}/overrides`, { engineerId: people.Hank, replacesEngineerId: null, startsAt: at(start + 2 * DAY), endsAt: at(start + 3 * DAY) });
+    await api.create('/rotations/{id}/overrides', { engineerId: people.Hank!, replacesEngineerId: null, startsAt: at(start + 2 * DAY), endsAt: at(start + 3 * DAY) }, { id: gina });
     expect((await api.get(`/escalation-policies/${policy.id}/gaps?days=7`)).body.levels.map((l: { gaps: unknown[] }) => l.gaps)).toEqual([[], [], []]);
     expect(fields((await api.get(`/escalation-policies/${policy.id}/gaps?days=91`)).body)).toEqual(['query.days']);
     expect((await api.get('/escalation-policies/999999/gaps')).status).toBe(404);

@@ -77,7 +77,7 @@ describe('reporting an incident by SMS', () => {
 
     const [one] = await db().select().from(engineers).where(eq(engineers.phone, demo.engineers.one.phone));
     const acked = await db().transaction((tx) => acknowledge(tx, w.deps, incident.id, { engineer: one!, channel: 'api' }, w.clock.now()));
-    if (acked.outcome === 'done') await runAfterCommit(w.deps.scheduler, acked.after);
+    if (acked.outcome === 'done') await runAfterCommit(w.deps, acked.after);
     await w.settle();
     await phone.expectSms(/Eng One está trabajando en su incidente/);
 

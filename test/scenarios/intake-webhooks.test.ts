@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import twilio from 'twilio';
 import { demo } from '../../src/app/demo-data.js';
 import {
@@ -96,7 +96,9 @@ describe('Twilio retrying a webhook', () => {
       expect(kinds('recording_ended')).toHaveLength(1);
       expect(kinds('ivr_prompt').map((e) => e.body)).toEqual(call.said.map((s) => s.text));
       // One page per step and target, however often the webhook came.
-      expect(await db().select().from(notifications).where(eq(notifications.incidentId, incident!.id))).toHaveLength(2);
+      const sent = async (kind: string) => db().select().from(notifications).where(and(eq(notifications.incidentId, incident!.id), eq(notifications.kind, kind)));
+      expect(await sent('page')).toHaveLength(2);
+      expect(await sent('description')).toHaveLength(1);
 
       // Twilio retrying the recording and transcription callbacks changes nothing either.
       const callbacks = w.sim.traffic.filter((t) => t.channel === 'webhook' && (t.kind === 'recording-status' || t.kind === 'transcription') && t.params.CallSid === call.sid);
@@ -108,6 +110,7 @@ describe('Twilio retrying a webhook', () => {
       const after = await timelineOf(incident!.id);
       expect(after.filter((e) => e.kind === 'recording')).toHaveLength(1);
       expect(after.filter((e) => e.kind === 'transcription')).toHaveLength(1);
+      expect(await sent('description')).toHaveLength(1);
     } finally {
       w.sim.faults.reset();
     }

@@ -13,6 +13,7 @@ import { createTwilioClient } from '../../src/twilio/client.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import { sendHandoffNotices, sweepAbandonedCalls } from '../../src/worker/maintenance.js';
+import { DEMO_PHONES, DEMO_STANDBY_LABELS } from '../../sim/demo.js';
 import { startSimulator, type Simulator } from '../../sim/server.js';
 import { freePort } from '../../scripts/local/net.js';
 import { createTestDatabase } from './database.js';
@@ -46,9 +47,19 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: { start?: string; env?: Record<string, string>; worker?: boolean } = {}): Promise<World> {
+export interface WorldOptions {
+  start?: string;
+  env?: Record<string, string>;
+  worker?: boolean;
+  /** The service's port, when a test needs it fixed (a free one otherwise). */
+  port?: number;
+  /** /sim as `npm run dev` shows it: the demo phones, labelled numbers and the incidents panel. */
+  demoPhones?: boolean;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const { url, database } = await createTestDatabase();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = testConfig({ DATABASE_URL: url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, SEND_RATE_PER_SECOND: '1000', ...options.env });
   const clock = new ManualClock(options.start ?? DEFAULT_TEST_START);
   const sim = await startSimulator({
@@ -57,6 +68,9 @@ export async function startWorld(options: { start?: string; env?: Record<string,
     serviceBaseUrl: config.PUBLIC_BASE_URL,
     clock,
     standbyNumbers: [demo.numbers.acmeDedicated, demo.numbers.shared],
+    ...(options.demoPhones
+      ? { phones: DEMO_PHONES, standbyLabels: DEMO_STANDBY_LABELS, incidentsFeed: { url: `${config.PUBLIC_BASE_URL}/api/v1/incidents`, token: config.ADMIN_API_TOKEN } }
+      : {}),
   });
   const liveConfig = { ...config, TWILIO_API_BASE_URL: sim.url };
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });

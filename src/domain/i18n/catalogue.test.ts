@@ -49,6 +49,7 @@ function smsTexts(c: Catalogue, hours: SupportHoursFacts): string[] {
     e.ackedByOther({ reference: 123, engineerName: 'Eng Two' }),
     e.escalated({ reference: 123 }),
     e.fromCustomer({ reference: 123, customerName: 'Acme Retail', text: 'y'.repeat(600) }),
+    e.descriptionArrived({ reference: 123, customerName: 'Acme Retail', text: 'z'.repeat(600) }),
     e.waitingOnCustomer({ reference: 123 }),
     e.resolved({ reference: 123 }),
     e.evidenceSent({ reference: 123, customerName: 'Acme Retail' }),

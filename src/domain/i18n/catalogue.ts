@@ -131,6 +131,8 @@ export interface Catalogue {
     incidentNotFound(p: { reference: number }): string;
     /** To the engineer who has the incident: the customer called the standby line again about it. */
     customerCalledAgain(p: { reference: number; customerName: string; phone: string | null }): string;
+    /** To the paged engineers: the caller's recorded description, transcribed after the page went out. */
+    descriptionArrived(p: { reference: number; customerName: string; text: string }): string;
     incidentClosed(p: { reference: number }): string;
     alreadyAcknowledged(p: { reference: number; engineerName: string }): string;
     /** The escalation already moved on, ran out or stopped: pressing 2 / ESC changed nothing. */

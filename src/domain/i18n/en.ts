@@ -153,6 +153,7 @@ export const en: Catalogue = {
     noOpenPage: () => 'You have no open page.',
     incidentNotFound: ({ reference }) => `There is no incident ${reference}.`,
     customerCalledAgain: ({ reference, customerName, phone }) => `${customerName} called again about incident ${reference}${phone ? ` from ${phone}` : ''}. Write to them with REPLY ${reference} <text>.`,
+    descriptionArrived: ({ reference, customerName, text }) => fitWithin(`Incident ${reference} (${customerName}), the caller said: `, text, ''),
     incidentClosed: ({ reference }) => `Incident ${reference} is already closed.`,
     alreadyAcknowledged: ({ reference, engineerName }) => `Incident ${reference} was already acknowledged by ${engineerName}.`,
     notEscalating: ({ reference }) => `Incident ${reference} is no longer escalating from that page.`,

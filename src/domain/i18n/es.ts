@@ -157,6 +157,7 @@ export const es: Catalogue = {
     noOpenPage: () => 'No tiene alertas abiertas.',
     incidentNotFound: ({ reference }) => `No existe el incidente ${reference}.`,
     customerCalledAgain: ({ reference, customerName, phone }) => `${customerName} volvió a llamar por el incidente ${reference}${phone ? ` desde ${phone}` : ''}. Escríbale con REPLY ${reference} <texto>.`,
+    descriptionArrived: ({ reference, customerName, text }) => fitWithin(`Incidente ${reference} (${customerName}), el cliente dijo: `, text, ''),
     incidentClosed: ({ reference }) => `El incidente ${reference} ya está cerrado.`,
     alreadyAcknowledged: ({ reference, engineerName }) => `El incidente ${reference} ya fue tomado por ${engineerName}.`,
     notEscalating: ({ reference }) => `El incidente ${reference} ya no escala desde esa alerta.`,

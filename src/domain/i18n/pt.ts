@@ -162,6 +162,7 @@ export const pt: Catalogue = {
     noOpenPage: () => 'Você não tem chamados abertos.',
     incidentNotFound: ({ reference }) => `Não existe o incidente ${reference}.`,
     customerCalledAgain: ({ reference, customerName, phone }) => `${customerName} ligou de novo sobre o incidente ${reference}${phone ? ` do ${phone}` : ''}. Escreva com REPLY ${reference} <texto>.`,
+    descriptionArrived: ({ reference, customerName, text }) => fitWithin(`Incidente ${reference} (${customerName}), o cliente disse: `, text, ''),
     incidentClosed: ({ reference }) => `O incidente ${reference} já está fechado.`,
     alreadyAcknowledged: ({ reference, engineerName }) => `O incidente ${reference} já foi assumido por ${engineerName}.`,
     notEscalating: ({ reference }) => `O incidente ${reference} não está mais escalando a partir desse alerta.`,

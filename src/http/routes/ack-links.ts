@@ -54,7 +54,7 @@ export const ackLinkRoutes = (deps: Deps): FastifyPluginAsync => async (app) => 
     const reference = context.incident.id;
     const now = deps.clock.now();
     const result = await transaction(deps.database.db, (tx) => acknowledge(tx, deps, reference, { engineer, channel: 'link' }, now));
-    if (result.outcome === 'done') await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+    if (result.outcome === 'done') await enqueueAfterCommit(deps, result.after, request.log);
     const text =
       result.outcome === 'done'
         ? m.ackConfirmed({ reference, customerName: context.customer.name })

@@ -35,10 +35,37 @@ export const pageQuery = z.object({
 });
 
 export const instantOutput = z.iso.datetime();
+
+/** The instant the document's examples use (a Monday noon in Buenos Aires, as in the demo data). */
+export const EXAMPLE_AT = '2026-11-23T15:00:00.000Z';
 export const iso = (d: Date) => d.toISOString();
 export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.number().int().nullable() });
+const pages = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * A page of a list: `items` and the `nextCursor` to pass back as `cursor` (null on the last page).
+ * Named after its item (`CustomerPage` for `Customer`) so the document has one component per list;
+ * built once per item, since a schema id may be registered only once.
+ */
+export function pageOf<T extends z.ZodType>(item: T) {
+  const existing = pages.get(item);
+  if (existing) return existing as ReturnType<typeof makePage<T>>;
+  const made = makePage(item);
+  pages.set(item, made);
+  return made;
+}
+
+function makePage<T extends z.ZodType>(item: T) {
+  const meta = z.globalRegistry.get(item);
+  if (!meta?.id) throw new Error('pageOf needs an item schema with a .meta({ id })');
+  return z
+    .object({
+      items: z.array(item),
+      nextCursor: z.number().int().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+    })
+    .meta({ id: `${meta.id}Page`, ...(meta.example === undefined ? {} : { example: { items: [meta.example], nextCursor: null } }) });
+}
 
 /** Cursor pagination over ascending ids: fetch `limit + 1` rows, hand back `limit` and where to go on. */
 export function page<Row extends { id: number }, Out>(rows: Row[], limit: number, map: (row: Row) => Out): { items: Out[]; nextCursor: number | null } {

@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import { apiTokens } from '../../../db/schema.js';
 import { newApiToken } from '../../plugins/auth.js';
 import { notFound } from '../../problem.js';
-import { idParams, iso, isoOrNull, page, pageOf, pageQuery } from '../common.js';
+import { EXAMPLE_AT, idParams, iso, isoOrNull, page, pageOf, pageQuery } from '../common.js';
 
 const tokenOutput = z
   .object({
@@ -17,7 +17,15 @@ const tokenOutput = z
     revokedAt: z.string().nullable(),
     createdAt: z.string(),
   })
-  .meta({ id: 'ApiToken' });
+  .meta({ id: 'ApiToken', example: { id: 1, name: 'ticket-system sync', scope: 'read', lastUsedAt: EXAMPLE_AT, revokedAt: null, createdAt: EXAMPLE_AT } });
+
+const tokenInput = z
+  .object({ name: z.string().trim().min(1).max(100), scope: z.enum(['read', 'write']).default('write').describe('read tokens may only GET') })
+  .meta({ id: 'ApiTokenCreate', example: { name: 'ticket-system sync', scope: 'read' } });
+
+const newTokenOutput = tokenOutput
+  .extend({ token: z.string().describe('Shown only in this answer') })
+  .meta({ id: 'NewApiToken', example: { id: 1, name: 'ticket-system sync', scope: 'read', lastUsedAt: null, revokedAt: null, createdAt: EXAMPLE_AT, token: 'sbt_Q2hhbmdlIG1lIGluIHByb2R1Y3Rpb24' } });
 
 type Row = typeof apiTokens.$inferSelect;
 const toOutput = (t: Row) => ({ id: t.id, name: t.name, scope: t.scope, lastUsedAt: isoOrNull(t.lastUsedAt), revokedAt: isoOrNull(t.revokedAt), createdAt: iso(t.createdAt) });
@@ -31,8 +39,8 @@ export const apiTokenRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     schema: {
       tags,
       summary: 'Issue an API token (the token is shown only in this answer; only its hash is stored)',
-      body: z.object({ name: z.string().trim().min(1).max(100), scope: z.enum(['read', 'write']).default('write') }),
-      response: { 201: tokenOutput.extend({ token: z.string() }) },
+      body: tokenInput,
+      response: { 201: newTokenOutput },
     },
   }, async (request, reply) => {
     const { token, hash } = newApiToken();

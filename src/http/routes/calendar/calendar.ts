@@ -30,6 +30,8 @@ export const calendarRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       summary: "An engineer's on-call shifts as iCal (text/calendar): the last 2 weeks and the next 8, across rotations",
       security: [],
       params: z.object({ file: z.string().describe('<token>.ics, from POST /api/v1/engineers/:id/calendar-tokens') }),
+      problems: { 404: 'No calendar at this address (it may have been revoked)' },
+      response: { 200: { description: 'The iCal feed', content: { 'text/calendar': { schema: z.string() } } } },
     },
   }, async (request, reply) => {
     const token = /^(sbc_[\w-]{16,64})\.ics$/.exec(request.params.file)?.[1];

@@ -3,9 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
+import type { Executor } from '../../../db/client.js';
 import { contactsLog } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
-import { idParams, idQuery, instantInput, iso, page, pageOf, pageQuery } from '../common.js';
+import { EXAMPLE_AT, idParams, idQuery, instantInput, iso, page, pageOf, pageQuery } from '../common.js';
+import { Names } from '../../../db/names.js';
 
 const channelInput = z.enum(['voice', 'sms']);
 
@@ -17,15 +19,34 @@ const contactsLogOutput = z
     fromPhone: z.string(),
     standbyPhone: z.string(),
     customerId: z.number().int().nullable().describe('null when the caller could not be identified'),
+    customerName: z.string().nullable(),
     integrationId: z.number().int().nullable(),
+    integrationName: z.string().nullable(),
     severity: z.string().nullable(),
     reason: z.string().describe('Why the 24x7 service did not cover it, as the caller was told'),
     details: z.record(z.string(), z.unknown()),
   })
-  .meta({ id: 'ContactsLogEntry' });
+  .meta({
+    id: 'ContactsLogEntry',
+    example: {
+      id: 1,
+      at: EXAMPLE_AT,
+      channel: 'voice',
+      fromPhone: '+5491150000111',
+      standbyPhone: '+541150000199',
+      customerId: 2,
+      customerName: 'Beta Logistics',
+      integrationId: null,
+      integrationName: null,
+      severity: null,
+      reason: 'contract_without_24x7',
+      details: { callSid: 'CA0123456789abcdef0123456789abcdef' },
+    },
+  });
 
 type Row = typeof contactsLog.$inferSelect;
-const toOutput = (c: Row) => ({ ...c, at: iso(c.at) });
+const toOutput = (c: Row, names: Names) => ({ ...c, at: iso(c.at), customerName: names.of('customer', c.customerId), integrationName: names.of('integration', c.integrationId) });
+const namesFor = (db: Executor, rows: Row[]) => Names.load(db, { customer: rows.map((c) => c.customerId), integration: rows.map((c) => c.integrationId) });
 
 /** Out-of-scope contacts, read-only: the intake writes them, admins read them. */
 export const contactsLogRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {
@@ -56,12 +77,13 @@ export const contactsLogRoutes = (deps: Deps): FastifyPluginAsync => async (app)
     if (from) filters.push(gte(contactsLog.at, from));
     if (to) filters.push(lt(contactsLog.at, to));
     const rows = await db.select().from(contactsLog).where(and(...filters)).orderBy(desc(contactsLog.id)).limit(limit + 1);
-    return page(rows, limit, toOutput);
+    const names = await namesFor(db, rows);
+    return page(rows, limit, (row) => toOutput(row, names));
   });
 
   r.get('/contacts-log/:id', { schema: { tags, summary: 'Read an out-of-scope contact', params: idParams, response: { 200: contactsLogOutput } } }, async (request) => {
     const [row] = await db.select().from(contactsLog).where(eq(contactsLog.id, request.params.id));
     if (!row) throw notFound('contacts-log entry', request.params.id);
-    return toOutput(row);
+    return toOutput(row, await namesFor(db, [row]));
   });
 };

@@ -3,9 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { and, asc, count, eq, gt, isNull, lte, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
+import type { Executor } from '../../../db/client.js';
 import { contracts, incidents } from '../../../db/schema.js';
 import { conflict, HttpProblem, notFound, type FieldError } from '../../problem.js';
-import { booleanQuery, idInput, idParams, idQuery, instantInput, iso, isoOrNull, page, pageOf, pageQuery, patchOf } from '../common.js';
+import { Names } from '../../../db/names.js';
+import { booleanQuery, EXAMPLE_AT, idInput, idParams, idQuery, instantInput, iso, isoOrNull, page, pageOf, pageQuery, patchOf } from '../common.js';
 
 const minutes = z.number().int().min(1).max(43_200).describe('Minutes (1 to 43200, i.e. up to 30 days)');
 
@@ -52,9 +54,21 @@ function contractRuleErrors(c: ContractRuleInput): FieldError[] {
   return errors;
 }
 
-const contractInput = contractFields.superRefine((c, ctx) => {
-  for (const e of contractRuleErrors(c)) ctx.addIssue({ code: 'custom', path: e.field.split('.'), message: e.message });
-});
+const contractInput = contractFields
+  .superRefine((c, ctx) => {
+    for (const e of contractRuleErrors(c)) ctx.addIssue({ code: 'custom', path: e.field.split('.'), message: e.message });
+  })
+  .meta({
+    id: 'ContractCreate',
+    example: {
+      customerId: 1,
+      name: 'Acme Retail 24x7 2026',
+      integrations24x7: true,
+      validFrom: '2026-01-01T00:00:00-03:00',
+      validUntil: null,
+      sla: { blocker: { firstResponseMinutes: 15, resolutionMinutes: 240 }, high: { firstResponseMinutes: 30, resolutionMinutes: 480 } },
+    },
+  });
 
 const contractPatch = patchOf(contractFields.omit({ customerId: true, sla: true }))
   .extend({
@@ -67,7 +81,8 @@ const contractPatch = patchOf(contractFields.omit({ customerId: true, sla: true 
     if (c.validFrom && c.validUntil && c.validUntil.getTime() <= c.validFrom.getTime()) {
       ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be after validFrom' });
     }
-  });
+  })
+  .meta({ id: 'ContractUpdate', example: { validUntil: '2027-01-01T00:00:00-03:00', sla: { blocker: { firstResponseMinutes: 10 } } } });
 
 const severityTargetsOutput = z.object({ firstResponseMinutes: z.number().int(), resolutionMinutes: z.number().int() });
 
@@ -75,6 +90,7 @@ const contractOutput = z
   .object({
     id: z.number().int(),
     customerId: z.number().int(),
+    customerName: z.string(),
     name: z.string(),
     integrations24x7: z.boolean(),
     validFrom: z.string(),
@@ -83,7 +99,21 @@ const contractOutput = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'Contract' });
+  .meta({
+    id: 'Contract',
+    example: {
+      id: 1,
+      customerId: 1,
+      customerName: 'Acme Retail',
+      name: 'Acme Retail 24x7 2026',
+      integrations24x7: true,
+      validFrom: '2026-01-01T03:00:00.000Z',
+      validUntil: null,
+      sla: { blocker: { firstResponseMinutes: 15, resolutionMinutes: 240 }, high: { firstResponseMinutes: 30, resolutionMinutes: 480 } },
+      createdAt: EXAMPLE_AT,
+      updatedAt: EXAMPLE_AT,
+    },
+  });
 
 type Row = typeof contracts.$inferSelect;
 
@@ -99,9 +129,10 @@ const slaColumns = (sla: z.infer<typeof slaInput>) => ({
   highResolutionMinutes: sla.high.resolutionMinutes,
 });
 
-const toOutput = (c: Row) => ({
+const toOutput = (c: Row, names: Names) => ({
   id: c.id,
   customerId: c.customerId,
+  customerName: names.ofRequired('customer', c.customerId),
   name: c.name,
   integrations24x7: c.integrations24x7,
   validFrom: iso(c.validFrom),
@@ -110,6 +141,8 @@ const toOutput = (c: Row) => ({
   createdAt: iso(c.createdAt),
   updatedAt: iso(c.updatedAt),
 });
+
+const named = async (db: Executor, c: Row) => toOutput(c, await Names.load(db, { customer: [c.customerId] }));
 
 /** Active at T: `validFrom <= T < validUntil` (an open-ended contract has no end). */
 export const contractActiveAt = (at: Date): SQL => and(lte(contracts.validFrom, at), or(isNull(contracts.validUntil), gt(contracts.validUntil, at)))!;
@@ -120,11 +153,11 @@ export const contractRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   const tags = ['contracts'];
 
   r.post('/contracts', {
-    schema: { tags, summary: 'Create a contract (an unknown customerId is a 422 naming customerId)', body: contractInput, response: { 201: contractOutput } },
+    schema: { tags, summary: 'Create a contract (an unknown customerId is a 422 naming customerId)', body: contractInput, problems: { 422: { detail: 'customerId: 999 does not exist', errors: [{ field: 'customerId', message: 'does not exist' }] } }, response: { 201: contractOutput } },
   }, async (request, reply) => {
     const { sla, ...fields } = request.body;
     const [row] = await db.insert(contracts).values({ ...fields, ...slaColumns(sla) }).returning();
-    return reply.code(201).send(toOutput(row!));
+    return reply.code(201).send(await named(db, row!));
   });
 
   r.get('/contracts', {
@@ -146,13 +179,14 @@ export const contractRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     if (integrations24x7 !== undefined) filters.push(eq(contracts.integrations24x7, integrations24x7));
     if (activeAt) filters.push(contractActiveAt(activeAt));
     const rows = await db.select().from(contracts).where(and(...filters)).orderBy(asc(contracts.id)).limit(limit + 1);
-    return page(rows, limit, toOutput);
+    const names = await Names.load(db, { customer: rows.map((c) => c.customerId) });
+    return page(rows, limit, (row) => toOutput(row, names));
   });
 
   r.get('/contracts/:id', { schema: { tags, summary: 'Read a contract', params: idParams, response: { 200: contractOutput } } }, async (request) => {
     const [row] = await db.select().from(contracts).where(eq(contracts.id, request.params.id));
     if (!row) throw notFound('contract', request.params.id);
-    return toOutput(row);
+    return named(db, row);
   });
 
   r.patch('/contracts/:id', {
@@ -175,12 +209,12 @@ export const contractRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         .set({ ...fields, ...slaColumns(merged.sla), updatedAt: deps.clock.now() })
         .where(eq(contracts.id, current.id))
         .returning();
-      return toOutput(row!);
+      return named(tx, row!);
     });
   });
 
   r.delete('/contracts/:id', {
-    schema: { tags, summary: 'Delete a contract; 409 while incidents refer to it (end it with validUntil instead)', params: idParams, response: { 204: z.null().describe('Deleted') } },
+    schema: { tags, summary: 'Delete a contract; 409 while incidents refer to it (end it with validUntil instead)', params: idParams, problems: { 409: { detail: 'contract 1 is referenced by 3 incident(s): set validUntil to end it instead', incidents: 3 } }, response: { 204: z.null().describe('Deleted') } },
   }, async (request, reply) => {
     await db.transaction(async (tx) => {
       const [current] = await tx.select({ id: contracts.id }).from(contracts).where(eq(contracts.id, request.params.id)).for('update');

@@ -5,14 +5,17 @@ import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { customers } from '../../../db/schema.js';
 import { notFound } from '../../problem.js';
-import { booleanQuery, patchOf, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, timeZoneInput } from '../common.js';
+import { booleanQuery, EXAMPLE_AT, patchOf, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, timeZoneInput } from '../common.js';
 
-const customerInput = z.object({
-  code: z.string().regex(/^[0-9]{3,8}$/, 'must be 3 to 8 digits (callers type it on the keypad)'),
+const customerFields = z.object({
+  code: z.string().regex(/^[0-9]{3,8}$/, 'must be 3 to 8 digits (callers type it on the keypad)').describe('Callers on a shared number type it on the keypad'),
   name: z.string().trim().min(1).max(200),
-  language: languageInput,
+  language: languageInput.describe('The language callers and texts from this customer are answered in'),
   timeZone: timeZoneInput.default('America/Argentina/Buenos_Aires'),
 });
+
+const customerInput = customerFields.meta({ id: 'CustomerCreate', example: { code: '1001', name: 'Acme Retail', language: 'es', timeZone: 'America/Argentina/Buenos_Aires' } });
+const customerPatch = patchOf(customerFields).meta({ id: 'CustomerUpdate', example: { name: 'Acme Retail S.A.' } });
 
 const customerOutput = z
   .object({
@@ -25,7 +28,10 @@ const customerOutput = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'Customer' });
+  .meta({
+    id: 'Customer',
+    example: { id: 1, code: '1001', name: 'Acme Retail', language: 'es', timeZone: 'America/Argentina/Buenos_Aires', archivedAt: null, createdAt: EXAMPLE_AT, updatedAt: EXAMPLE_AT },
+  });
 
 type Row = typeof customers.$inferSelect;
 const toOutput = (c: Row) => ({ ...c, archivedAt: isoOrNull(c.archivedAt), createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) });
@@ -35,7 +41,7 @@ export const customerRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   const { db } = deps.database;
   const tags = ['customers'];
 
-  r.post('/customers', { schema: { tags, summary: 'Create a customer', body: customerInput, response: { 201: customerOutput } } }, async (request, reply) => {
+  r.post('/customers', { schema: { tags, summary: 'Create a customer', body: customerInput, problems: { 409: { detail: 'code: already in use', errors: [{ field: 'code', message: 'already in use' }] } }, response: { 201: customerOutput } } }, async (request, reply) => {
     const [row] = await db.insert(customers).values(request.body).returning();
     return reply.code(201).send(toOutput(row!));
   });
@@ -58,7 +64,7 @@ export const customerRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     return toOutput(row);
   });
 
-  r.patch('/customers/:id', { schema: { tags, summary: 'Update a customer', params: idParams, body: patchOf(customerInput), response: { 200: customerOutput } } }, async (request) => {
+  r.patch('/customers/:id', { schema: { tags, summary: 'Update a customer', params: idParams, body: customerPatch, problems: { 409: { detail: 'code: already in use', errors: [{ field: 'code', message: 'already in use' }] } }, response: { 200: customerOutput } } }, async (request) => {
     const [row] = await db.update(customers).set({ ...request.body, updatedAt: deps.clock.now() }).where(eq(customers.id, request.params.id)).returning();
     if (!row) throw notFound('customer', request.params.id);
     return toOutput(row);

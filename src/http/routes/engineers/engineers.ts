@@ -6,15 +6,18 @@ import type { Deps } from '../../../app/deps.js';
 import type { Executor } from '../../../db/client.js';
 import { engineers } from '../../../db/schema.js';
 import { conflict, notFound } from '../../problem.js';
-import { booleanQuery, patchOf, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, phoneInput, timeZoneInput } from '../common.js';
+import { booleanQuery, EXAMPLE_AT, patchOf, idParams, iso, isoOrNull, languageInput, page, pageOf, pageQuery, phoneInput, timeZoneInput } from '../common.js';
 
-const engineerInput = z.object({
+const engineerFields = z.object({
   name: z.string().trim().min(1).max(200),
   phone: phoneInput,
   language: languageInput.default('es'),
   timeZone: timeZoneInput.default('America/Argentina/Buenos_Aires'),
   isAdmin: z.boolean().default(false).describe('Admins are paged when an escalation policy is exhausted'),
 });
+
+const engineerInput = engineerFields.meta({ id: 'EngineerCreate', example: { name: 'Eng One', phone: '+54 9 11 5000-0201', language: 'es', timeZone: 'America/Argentina/Buenos_Aires', isAdmin: false } });
+const engineerPatch = patchOf(engineerFields).meta({ id: 'EngineerUpdate', example: { language: 'en' } });
 
 const engineerOutput = z
   .object({
@@ -28,7 +31,12 @@ const engineerOutput = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'Engineer' });
+  .meta({
+    id: 'Engineer',
+    example: { id: 1, name: 'Eng One', phone: '+5491150000201', language: 'es', timeZone: 'America/Argentina/Buenos_Aires', isAdmin: false, archivedAt: null, createdAt: EXAMPLE_AT, updatedAt: EXAMPLE_AT },
+  });
+
+const phoneTaken = { detail: 'phone: already in use', errors: [{ field: 'phone', message: 'already in use' }] };
 
 type Row = typeof engineers.$inferSelect;
 const toOutput = (e: Row) => ({ ...e, archivedAt: isoOrNull(e.archivedAt), createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt) });
@@ -73,7 +81,7 @@ export const engineerRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   const { db } = deps.database;
   const tags = ['engineers'];
 
-  r.post('/engineers', { schema: { tags, summary: 'Create an engineer', body: engineerInput, response: { 201: engineerOutput } } }, async (request, reply) => {
+  r.post('/engineers', { schema: { tags, summary: 'Create an engineer', body: engineerInput, problems: { 409: phoneTaken }, response: { 201: engineerOutput } } }, async (request, reply) => {
     const [row] = await db.insert(engineers).values(request.body).returning();
     return reply.code(201).send(toOutput(row!));
   });
@@ -102,14 +110,21 @@ export const engineerRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     return toOutput(row);
   });
 
-  r.patch('/engineers/:id', { schema: { tags, summary: 'Update an engineer', params: idParams, body: patchOf(engineerInput), response: { 200: engineerOutput } } }, async (request) => {
+  r.patch('/engineers/:id', { schema: { tags, summary: 'Update an engineer', params: idParams, body: engineerPatch, problems: { 409: phoneTaken }, response: { 200: engineerOutput } } }, async (request) => {
     const [row] = await db.update(engineers).set({ ...request.body, updatedAt: deps.clock.now() }).where(eq(engineers.id, request.params.id)).returning();
     if (!row) throw notFound('engineer', request.params.id);
     return toOutput(row);
   });
 
   r.delete('/engineers/:id', {
-    schema: { tags, summary: 'Archive an engineer; 409 while they are on a rotation, an override or an escalation policy', params: idParams, response: { 200: engineerOutput } },
+    schema: { tags, summary: 'Archive an engineer; 409 while they are on a rotation, an override or an escalation policy',
+      params: idParams,
+      problems: {
+        409: {
+          detail: 'Eng One is still used by rotation "Integrations primary" (1): remove them there first',
+          usedBy: [{ kind: 'rotation', id: 1, name: 'Integrations primary' }],
+        },
+      }, response: { 200: engineerOutput } },
   }, async (request) => {
     const now = deps.clock.now();
     return db.transaction(async (tx) => {

@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import type { Executor, Tx } from '../../../db/client.js';
 import { engineers, escalationLevels, escalationPolicies, escalationTargets, rotations, standbyNumbers } from '../../../db/schema.js';
 import { conflict, HttpProblem, notFound, type FieldError } from '../../problem.js';
-import { booleanQuery, idInput, idParams, idQuery, iso, isoOrNull, page, pageOf, pageQuery, patchOf } from '../common.js';
+import { booleanQuery, EXAMPLE_AT, idInput, idParams, idQuery, iso, isoOrNull, page, pageOf, pageQuery, patchOf } from '../common.js';
 
 const targetInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rotation'), rotationId: idInput }).describe("Pages the rotation's on-call engineer at the moment of paging"),
@@ -32,13 +32,25 @@ const levelInput = z
 
 const levelsInput = z.array(levelInput).min(1).max(20).describe('Paged in order; the first level is paged as soon as an incident opens');
 
-const policyInput = z.object({
+const policyFields = z.object({
   name: z.string().trim().min(1).max(200),
   repeat: z.number().int().min(0).max(10).default(0).describe('How many more times the whole list of levels runs after the first pass before the admins are alerted'),
   levels: levelsInput,
 });
 
-const policyPatch = patchOf(policyInput.omit({ levels: true }));
+const exampleLevels = [
+  { ackTimeoutSeconds: 300, targets: [{ type: 'rotation', rotationId: 1 }] },
+  { ackTimeoutSeconds: 300, targets: [{ type: 'engineer', engineerId: 3 }] },
+];
+const policyInput = policyFields.meta({ id: 'EscalationPolicyCreate', example: { name: 'Integrations 24x7', repeat: 2, levels: exampleLevels } });
+const policyPatch = patchOf(policyFields.omit({ levels: true })).meta({ id: 'EscalationPolicyUpdate', example: { repeat: 1 } });
+const levelsReplace = z.object({ levels: levelsInput }).meta({ id: 'EscalationLevelsReplace', example: { levels: exampleLevels } });
+
+const unknownTarget = {
+  detail: 'levels.0.targets.1.engineerId: engineer 99 does not exist',
+  errors: [{ field: 'levels.0.targets.1.engineerId', message: 'engineer 99 does not exist' }],
+};
+const nameTaken = { detail: 'name: already in use', errors: [{ field: 'name', message: 'already in use' }] };
 
 const targetOutput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rotation'), rotationId: z.number().int(), name: z.string() }),
@@ -65,7 +77,21 @@ const policyOutput = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'EscalationPolicy' });
+  .meta({
+    id: 'EscalationPolicy',
+    example: {
+      id: 1,
+      name: 'Integrations 24x7',
+      repeat: 2,
+      levels: [
+        { position: 0, ackTimeoutSeconds: 300, targets: [{ type: 'rotation', rotationId: 1, name: 'Integrations primary' }] },
+        { position: 1, ackTimeoutSeconds: 300, targets: [{ type: 'engineer', engineerId: 3, name: 'Lead Three' }] },
+      ],
+      archivedAt: null,
+      createdAt: EXAMPLE_AT,
+      updatedAt: EXAMPLE_AT,
+    },
+  });
 
 type Row = typeof escalationPolicies.$inferSelect;
 const toOutput = (p: Row, levels: LevelOutput[]) => ({
@@ -175,6 +201,7 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
       tags,
       summary: 'Create an escalation policy with its levels (422 naming e.g. levels.0.targets.1.engineerId for an unknown or archived target)',
       body: policyInput,
+      problems: { 409: nameTaken, 422: unknownTarget },
       response: { 201: policyOutput },
     },
   }, async (request, reply) => {
@@ -220,7 +247,7 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
   }, async (request) => read(db, request.params.id));
 
   r.patch('/escalation-policies/:id', {
-    schema: { tags, summary: "Rename a policy or change how many times it repeats (levels: PUT …/levels)", params: idParams, body: policyPatch, response: { 200: policyOutput } },
+    schema: { tags, summary: "Rename a policy or change how many times it repeats (levels: PUT …/levels)", params: idParams, body: policyPatch, problems: { 409: nameTaken }, response: { 200: policyOutput } },
   }, async (request) => {
     return db.transaction(async (tx) => {
       const [row] = await tx.update(escalationPolicies).set({ ...request.body, updatedAt: deps.clock.now() }).where(eq(escalationPolicies.id, request.params.id)).returning();
@@ -234,7 +261,8 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
       tags,
       summary: "Replace a policy's whole list of levels in one transaction (incidents escalating now continue with the new list)",
       params: idParams,
-      body: z.object({ levels: levelsInput }),
+      body: levelsReplace,
+      problems: { 422: unknownTarget },
       response: { 200: policyOutput },
     },
   }, async (request) => {
@@ -248,7 +276,14 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
   });
 
   r.delete('/escalation-policies/:id', {
-    schema: { tags, summary: 'Archive an escalation policy; 409 listing the standby numbers that still page through it', params: idParams, response: { 200: policyOutput } },
+    schema: { tags, summary: 'Archive an escalation policy; 409 listing the standby numbers that still page through it',
+      params: idParams,
+      problems: {
+        409: {
+          detail: 'escalation policy "Integrations 24x7" still pages for standby number(s) +541150000100 (Acme Retail dedicated line): move them to another policy first',
+          usedBy: [{ kind: 'standby_number', id: 1, phone: '+541150000100', label: 'Acme Retail dedicated line' }],
+        },
+      }, response: { 200: policyOutput } },
   }, async (request) => {
     const now = deps.clock.now();
     return db.transaction(async (tx) => {

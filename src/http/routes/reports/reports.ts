@@ -30,7 +30,22 @@ const reportOutput = z
       }),
     ),
   })
-  .meta({ id: 'SlaReport' });
+  .meta({
+    id: 'SlaReport',
+    example: {
+      from: '2026-11-01T03:00:00.000Z',
+      to: '2026-12-01T03:00:00.000Z',
+      contracts: [
+        {
+          contractId: 1,
+          contractName: 'Acme Retail 24x7 2026',
+          customer: { id: 1, code: '1001', name: 'Acme Retail' },
+          blocker: { incidents: 4, firstResponse: { met: 3, breached: 1, open: 0, medianSeconds: 240, p90Seconds: 1100 }, resolution: { met: 4, breached: 0, open: 0 } },
+          high: { incidents: 2, firstResponse: { met: 2, breached: 0, open: 0, medianSeconds: 600, p90Seconds: 900 }, resolution: { met: 1, breached: 0, open: 1 } },
+        },
+      ],
+    },
+  });
 
 /** SLA reports: first response and resolution met/breached per contract and severity, judged now. */
 export const reportRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {
@@ -42,6 +57,7 @@ export const reportRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {
       tags: ['reports'],
       summary: 'SLA report for incidents first contacted in [from, to), per contract (targets come from the contract)',
       querystring: z.object({ from: instantInput, to: instantInput, customerId: z.coerce.number().int().positive().optional() }),
+      problems: { 422: { detail: 'query.to: must be after from', errors: [{ field: 'query.to', message: 'must be after from' }] } },
       response: { 200: reportOutput },
     },
   }, async (request) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { policyCoverageGaps } from '../../../app/coverage-gaps.js';
 import type { Deps } from '../../../app/deps.js';
 import { notFound } from '../../problem.js';
-import { idParams, iso } from '../common.js';
+import { EXAMPLE_AT, idParams, iso } from '../common.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,7 +20,18 @@ const gapsOutput = z
       }),
     ),
   })
-  .meta({ id: 'CoverageGaps' });
+  .meta({
+    id: 'CoverageGaps',
+    example: {
+      policyId: 1,
+      from: EXAMPLE_AT,
+      to: '2026-11-30T15:00:00.000Z',
+      levels: [
+        { position: 0, gaps: [] },
+        { position: 1, gaps: [{ start: '2026-11-27T21:00:00.000Z', end: '2026-11-28T12:00:00.000Z' }] },
+      ],
+    },
+  });
 
 /** Coverage gaps of an escalation policy, found ahead from its rotations' schedules. */
 export const coverageGapRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {

@@ -9,7 +9,7 @@ import { rotations } from '../../../db/schema.js';
 import { MAX_SHIFT_LENGTH } from '../../../domain/rotation/rotation.js';
 import { isCalendarDate, isTimeOfDay, isTimeZoneName } from '../../../domain/rotation/local-time.js';
 import { notFound } from '../../problem.js';
-import { booleanQuery, idInput, idParams, instantInput, iso, isoOrNull, page, pageOf, pageQuery } from '../common.js';
+import { booleanQuery, EXAMPLE_AT, idInput, idParams, instantInput, iso, isoOrNull, page, pageOf, pageQuery } from '../common.js';
 import { calendarTokenRoutes } from './calendar-tokens.js';
 import { coverageGapRoutes } from './coverage-gaps.js';
 import { overrideRoutes } from './overrides.js';
@@ -38,23 +38,40 @@ const effectiveFrom = instantInput
   .optional()
   .describe('When the change takes effect (default now); not in the past, and after every version already recorded: who was on call before it stays as it was');
 
-const rotationInput = z.object({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).default(''),
-  ...shapeFields,
-  effectiveFrom,
-});
+const exampleShape = { timeZone: 'America/Argentina/Buenos_Aires', shiftLength: 1, shiftUnit: 'weeks', handoffTime: '09:00', startDate: '2026-11-23', participants: [1, 2] };
 
-const rotationPatch = z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000) }).partial();
+const rotationInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).default(''),
+    ...shapeFields,
+    effectiveFrom,
+  })
+  .meta({ id: 'RotationCreate', example: { name: 'Integrations primary', description: 'Weekly, Monday 09:00', ...exampleShape } });
+
+const rotationPatch = z
+  .object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000) })
+  .partial()
+  .meta({ id: 'RotationUpdate', example: { description: 'Weekly, handoff Monday 09:00 Buenos Aires' } });
 
 const versionInput = z
   .object(shapeFields)
   .partial()
   .extend({ effectiveFrom })
   .refine((change) => Object.keys(shapeFields).some((key) => change[key as keyof typeof shapeFields] !== undefined), 'must change at least one of ' + Object.keys(shapeFields).join(', '))
-  .describe('The new shape from effectiveFrom on; every field left out is kept from the latest version');
+  .describe('The new shape from effectiveFrom on; every field left out is kept from the latest version')
+  .meta({ id: 'RotationVersionCreate', example: { handoffTime: '10:00', effectiveFrom: '2026-12-01T00:00:00-03:00' } });
 
-const participantsInput = z.object({ participants: shapeFields.participants, effectiveFrom });
+const participantsInput = z
+  .object({ participants: shapeFields.participants, effectiveFrom })
+  .meta({ id: 'RotationParticipantsReplace', example: { participants: [2, 1], effectiveFrom: '2026-11-30T09:00:00-03:00' } });
+
+const unknownParticipant = { detail: 'participants.1: engineer 99 does not exist', errors: [{ field: 'participants.1', message: 'engineer 99 does not exist' }] };
+const archived = 'rotation "Integrations primary" (1) is archived: it no longer changes';
+const notAfterLatest = {
+  detail: 'effectiveFrom: must be after 2026-12-01T03:00:00.000Z, when the latest version (7) takes effect; to change that upcoming version, cancel it (DELETE …/versions/7) and add it again',
+  errors: [{ field: 'effectiveFrom', message: 'must be after 2026-12-01T03:00:00.000Z, when the latest version (7) takes effect; to change that upcoming version, cancel it (DELETE …/versions/7) and add it again' }],
+};
 
 export const versionOutput = z
   .object({
@@ -67,7 +84,18 @@ export const versionOutput = z
     startDate: z.string(),
     participants: z.array(z.object({ engineerId: z.number().int(), name: z.string() })),
   })
-  .meta({ id: 'RotationVersion' });
+  .meta({
+    id: 'RotationVersion',
+    example: {
+      id: 1,
+      effectiveFrom: '2026-11-23T12:00:00.000Z',
+      ...exampleShape,
+      participants: [
+        { engineerId: 1, name: 'Eng One' },
+        { engineerId: 2, name: 'Eng Two' },
+      ],
+    },
+  });
 
 const rotationOutput = z
   .object({
@@ -80,7 +108,29 @@ const rotationOutput = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'Rotation' });
+  .meta({
+    id: 'Rotation',
+    example: {
+      id: 1,
+      name: 'Integrations primary',
+      description: 'Weekly, Monday 09:00',
+      current: {
+        id: 1,
+        effectiveFrom: '2026-11-23T12:00:00.000Z',
+        ...exampleShape,
+        participants: [
+          { engineerId: 1, name: 'Eng One' },
+          { engineerId: 2, name: 'Eng Two' },
+        ],
+      },
+      upcoming: [],
+      archivedAt: null,
+      createdAt: EXAMPLE_AT,
+      updatedAt: EXAMPLE_AT,
+    },
+  });
+
+const versionList = z.object({ items: z.array(versionOutput) }).meta({ id: 'RotationVersionList' });
 
 const versionParams = idParams.extend({ versionId: z.coerce.number().int().positive() });
 
@@ -114,6 +164,7 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       tags,
       summary: 'Create a rotation with its first version (422 naming participants.N for an unknown or archived engineer)',
       body: rotationInput,
+      problems: { 409: { detail: 'name: already in use', errors: [{ field: 'name', message: 'already in use' }] }, 422: unknownParticipant },
       response: { 201: rotationOutput },
     },
   }, async (request, reply) => {
@@ -147,7 +198,7 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   }, async (request) => read(db, request.params.id, deps.clock.now()));
 
   r.patch('/rotations/:id', {
-    schema: { tags, summary: 'Rename or describe a rotation (its shape changes through versions)', params: idParams, body: rotationPatch, response: { 200: rotationOutput } },
+    schema: { tags, summary: 'Rename or describe a rotation (its shape changes through versions)', params: idParams, body: rotationPatch, problems: { 409: { detail: 'name: already in use', errors: [{ field: 'name', message: 'already in use' }] } }, response: { 200: rotationOutput } },
   }, async (request) => {
     const now = deps.clock.now();
     const [row] = await db.update(rotations).set({ ...request.body, updatedAt: now }).where(eq(rotations.id, request.params.id)).returning({ id: rotations.id });
@@ -156,7 +207,14 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   });
 
   r.delete('/rotations/:id', {
-    schema: { tags, summary: 'Archive a rotation; 409 listing the escalation policies that still page it', params: idParams, response: { 200: rotationOutput } },
+    schema: { tags, summary: 'Archive a rotation; 409 listing the escalation policies that still page it',
+      params: idParams,
+      problems: {
+        409: {
+          detail: 'rotation "Integrations primary" is still paged by escalation policy "Integrations 24x7" (1): take it out of those levels first',
+          usedBy: [{ id: 1, name: 'Integrations 24x7' }],
+        },
+      }, response: { 200: rotationOutput } },
   }, async (request) => {
     const now = deps.clock.now();
     return db.transaction(async (tx) => {
@@ -166,7 +224,7 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   });
 
   r.get('/rotations/:id/versions', {
-    schema: { tags, summary: "A rotation's whole history of versions, oldest first", params: idParams, response: { 200: z.object({ items: z.array(versionOutput) }) } },
+    schema: { tags, summary: "A rotation's whole history of versions, oldest first", params: idParams, response: { 200: versionList } },
   }, async (request) => {
     const [row] = await db.select({ id: rotations.id }).from(rotations).where(eq(rotations.id, request.params.id));
     if (!row) throw notFound('rotation', request.params.id);
@@ -179,6 +237,7 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       summary: 'Change the shape of a rotation from an instant (zone, handoff time, shift length, participants…); earlier shifts stay as they were',
       params: idParams,
       body: versionInput,
+      problems: { 409: [notAfterLatest, { detail: archived }], 422: unknownParticipant },
       response: { 201: rotationOutput },
     },
   }, async (request, reply) => {
@@ -191,7 +250,9 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   });
 
   r.delete('/rotations/:id/versions/:versionId', {
-    schema: { tags, summary: 'Cancel a version that has not taken effect yet (409 for one in force or past)', params: versionParams, response: { 200: rotationOutput } },
+    schema: { tags, summary: 'Cancel a version that has not taken effect yet (409 for one in force or past)',
+      params: versionParams,
+      problems: { 404: 'version 7 does not exist', 409: 'version 7 took effect at 2026-11-23T12:00:00.000Z: it is history and stays (add a new version instead)' }, response: { 200: rotationOutput } },
   }, async (request) => {
     const now = deps.clock.now();
     return db.transaction(async (tx) => {
@@ -206,6 +267,7 @@ export const rotationRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       summary: 'Reorder, add or remove participants from an instant (default now), keeping the cadence; who was on call before it stays as it was',
       params: idParams,
       body: participantsInput,
+      problems: { 409: [notAfterLatest, { detail: archived }], 422: unknownParticipant },
       response: { 200: rotationOutput },
     },
   }, async (request) => {

@@ -6,7 +6,7 @@ import type { Deps } from '../../../app/deps.js';
 import { MAX_SCHEDULE_WINDOW_DAYS, engineerShifts, onCall, rotationShifts } from '../../../app/rotations.js';
 import { engineers } from '../../../db/schema.js';
 import { notFound, unprocessable } from '../../problem.js';
-import { idParams, instantInput, iso, isoOrNull } from '../common.js';
+import { EXAMPLE_AT, idParams, instantInput, iso, isoOrNull } from '../common.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,7 +37,14 @@ const onCallOutput = z
       overrideId: z.number().int().nullable().describe('The override that put this engineer on call, if any'),
     }),
   })
-  .meta({ id: 'OnCall' });
+  .meta({
+    id: 'OnCall',
+    example: {
+      at: EXAMPLE_AT,
+      engineer: { id: 1, name: 'Eng One', phone: '+5491150000201' },
+      shift: { start: '2026-11-23T12:00:00.000Z', end: '2026-11-30T12:00:00.000Z', overrideId: null },
+    },
+  });
 
 const shiftsOutput = z
   .object({
@@ -45,7 +52,17 @@ const shiftsOutput = z
     to: z.string(),
     shifts: z.array(z.object({ start: z.string(), end: z.string(), engineer: engineerRef.nullable().describe('null: a gap, nobody on call'), overrideId: z.number().int().nullable() })),
   })
-  .meta({ id: 'RotationShifts' });
+  .meta({
+    id: 'RotationShifts',
+    example: {
+      from: EXAMPLE_AT,
+      to: '2026-11-30T15:00:00.000Z',
+      shifts: [
+        { start: EXAMPLE_AT, end: '2026-11-30T12:00:00.000Z', engineer: { id: 1, name: 'Eng One' }, overrideId: null },
+        { start: '2026-11-30T12:00:00.000Z', end: '2026-11-30T15:00:00.000Z', engineer: { id: 2, name: 'Eng Two' }, overrideId: null },
+      ],
+    },
+  });
 
 const engineerShiftsOutput = z
   .object({
@@ -53,7 +70,14 @@ const engineerShiftsOutput = z
     to: z.string(),
     shifts: z.array(z.object({ rotation: z.object({ id: z.number().int(), name: z.string() }), start: z.string(), end: z.string(), overrideId: z.number().int().nullable() })),
   })
-  .meta({ id: 'EngineerShifts' });
+  .meta({
+    id: 'EngineerShifts',
+    example: {
+      from: EXAMPLE_AT,
+      to: '2026-12-21T15:00:00.000Z',
+      shifts: [{ rotation: { id: 1, name: 'Integrations primary' }, start: '2026-11-23T12:00:00.000Z', end: '2026-11-30T12:00:00.000Z', overrideId: null }],
+    },
+  });
 
 /** The schedule as people read it: who is on call, a rotation's shifts, an engineer's own shifts. */
 export const scheduleRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {
@@ -85,6 +109,7 @@ export const scheduleRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       summary: `The shifts covering [from, to), cut at both ends, gaps included (at most ${MAX_SCHEDULE_WINDOW_DAYS} days)`,
       params: idParams,
       querystring: windowQuery(7),
+      problems: { 422: { detail: 'query.to: must be after from', errors: [{ field: 'query.to', message: 'must be after from' }] } },
       response: { 200: shiftsOutput },
     },
   }, async (request) => {
@@ -100,6 +125,7 @@ export const scheduleRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       summary: `An engineer's whole shifts across rotations that overlap [from, to), earliest first (at most ${MAX_SCHEDULE_WINDOW_DAYS} days)`,
       params: idParams,
       querystring: windowQuery(28),
+      problems: { 422: { detail: 'query.to: must be after from', errors: [{ field: 'query.to', message: 'must be after from' }] } },
       response: { 200: engineerShiftsOutput },
     },
   }, async (request) => {

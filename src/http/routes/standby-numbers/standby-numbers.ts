@@ -7,9 +7,10 @@ import type { Executor } from '../../../db/client.js';
 import { escalationPolicies, incidents, standbyNumbers } from '../../../db/schema.js';
 import { conflict, notFound, unprocessable } from '../../problem.js';
 import { assertPhoneFree } from '../contacts/phone-owners.js';
-import { booleanQuery, idInput, idParams, idQuery, iso, page, pageOf, pageQuery, patchOf, phoneInput } from '../common.js';
+import { Names } from '../../../db/names.js';
+import { booleanQuery, EXAMPLE_AT, idInput, idParams, idQuery, iso, page, pageOf, pageQuery, patchOf, phoneInput } from '../common.js';
 
-const standbyNumberInput = z.object({
+const standbyNumberFields = z.object({
   phone: phoneInput.describe('The number customers call or text (a Twilio number), any common format, stored as E.164'),
   label: z.string().trim().max(200).default(''),
   customerId: idInput
@@ -19,22 +20,56 @@ const standbyNumberInput = z.object({
   escalationPolicyId: idInput.describe('Who is paged for incidents opened through this number'),
 });
 
-const standbyNumberPatch = patchOf(standbyNumberInput);
+const standbyNumberInput = standbyNumberFields.meta({
+  id: 'StandbyNumberCreate',
+  example: { phone: '+54 11 5000-0100', label: 'Acme Retail dedicated line', customerId: 1, escalationPolicyId: 1 },
+});
+const standbyNumberPatch = patchOf(standbyNumberFields).meta({ id: 'StandbyNumberUpdate', example: { escalationPolicyId: 2 } });
 
 const standbyNumberOutput = z
   .object({
     id: z.number().int(),
     phone: z.string(),
     label: z.string(),
-    customerId: z.number().int().nullable(),
+    customerId: z.number().int().nullable().describe('The customer it is dedicated to; null = shared'),
+    customerName: z.string().nullable(),
     escalationPolicyId: z.number().int(),
+    escalationPolicyName: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .meta({ id: 'StandbyNumber' });
+  .meta({
+    id: 'StandbyNumber',
+    example: {
+      id: 1,
+      phone: '+541150000100',
+      label: 'Acme Retail dedicated line',
+      customerId: 1,
+      customerName: 'Acme Retail',
+      escalationPolicyId: 1,
+      escalationPolicyName: 'Integrations 24x7',
+      createdAt: EXAMPLE_AT,
+      updatedAt: EXAMPLE_AT,
+    },
+  });
 
 type Row = typeof standbyNumbers.$inferSelect;
-const toOutput = (n: Row) => ({ ...n, createdAt: iso(n.createdAt), updatedAt: iso(n.updatedAt) });
+const toOutput = (n: Row, names: Names) => ({
+  ...n,
+  customerName: names.of('customer', n.customerId),
+  escalationPolicyName: names.ofRequired('escalationPolicy', n.escalationPolicyId),
+  createdAt: iso(n.createdAt),
+  updatedAt: iso(n.updatedAt),
+});
+const namesFor = (db: Executor, rows: Row[]) => Names.load(db, { customer: rows.map((n) => n.customerId), escalationPolicy: rows.map((n) => n.escalationPolicyId) });
+const named = async (db: Executor, n: Row) => toOutput(n, await namesFor(db, [n]));
+
+const phoneTaken = {
+  detail: 'phone: +5491150000101 is already the number of contact 1 "Ana Gómez"',
+  errors: [{ field: 'phone', message: 'already the number of contact 1 "Ana Gómez"' }],
+  usedBy: [{ kind: 'contact', id: 1, name: 'Ana Gómez' }],
+};
+const policyMissing = { detail: 'escalationPolicyId: escalation policy 9 does not exist', errors: [{ field: 'escalationPolicyId', message: 'escalation policy 9 does not exist' }] };
 
 /**
  * A standby number must page through a live policy. The policy row is share-locked so that a
@@ -56,6 +91,7 @@ export const standbyNumberRoutes = (deps: Deps): FastifyPluginAsync => async (ap
       tags,
       summary: 'Add a standby number (409 naming phone when the number is already in use; 422 naming the field for an unknown customer or policy)',
       body: standbyNumberInput,
+      problems: { 409: phoneTaken, 422: policyMissing },
       response: { 201: standbyNumberOutput },
     },
   }, async (request, reply) => {
@@ -65,7 +101,7 @@ export const standbyNumberRoutes = (deps: Deps): FastifyPluginAsync => async (ap
       const [inserted] = await tx.insert(standbyNumbers).values(request.body).returning();
       return inserted!;
     });
-    return reply.code(201).send(toOutput(row));
+    return reply.code(201).send(await named(db, row));
   });
 
   r.get('/standby-numbers', {
@@ -89,17 +125,18 @@ export const standbyNumberRoutes = (deps: Deps): FastifyPluginAsync => async (ap
     if (escalationPolicyId) filters.push(eq(standbyNumbers.escalationPolicyId, escalationPolicyId));
     if (phone) filters.push(eq(standbyNumbers.phone, phone));
     const rows = await db.select().from(standbyNumbers).where(and(...filters)).orderBy(asc(standbyNumbers.id)).limit(limit + 1);
-    return page(rows, limit, toOutput);
+    const names = await namesFor(db, rows);
+    return page(rows, limit, (row) => toOutput(row, names));
   });
 
   r.get('/standby-numbers/:id', { schema: { tags, summary: 'Read a standby number', params: idParams, response: { 200: standbyNumberOutput } } }, async (request) => {
     const [row] = await db.select().from(standbyNumbers).where(eq(standbyNumbers.id, request.params.id));
     if (!row) throw notFound('standby number', request.params.id);
-    return toOutput(row);
+    return named(db, row);
   });
 
   r.patch('/standby-numbers/:id', {
-    schema: { tags, summary: 'Update a standby number (customerId null makes it shared)', params: idParams, body: standbyNumberPatch, response: { 200: standbyNumberOutput } },
+    schema: { tags, summary: 'Update a standby number (customerId null makes it shared)', params: idParams, body: standbyNumberPatch, problems: { 409: phoneTaken, 422: policyMissing }, response: { 200: standbyNumberOutput } },
   }, async (request) => {
     return db.transaction(async (tx) => {
       const [current] = await tx.select({ id: standbyNumbers.id }).from(standbyNumbers).where(eq(standbyNumbers.id, request.params.id)).for('update');
@@ -107,12 +144,12 @@ export const standbyNumberRoutes = (deps: Deps): FastifyPluginAsync => async (ap
       if (request.body.escalationPolicyId) await assertPolicyUsable(tx, request.body.escalationPolicyId);
       if (request.body.phone) await assertPhoneFree(tx, request.body.phone, 'standby_number');
       const [row] = await tx.update(standbyNumbers).set({ ...request.body, updatedAt: deps.clock.now() }).where(eq(standbyNumbers.id, current.id)).returning();
-      return toOutput(row!);
+      return named(tx, row!);
     });
   });
 
   r.delete('/standby-numbers/:id', {
-    schema: { tags, summary: 'Delete a standby number; 409 while incidents refer to it', params: idParams, response: { 204: z.null().describe('Deleted') } },
+    schema: { tags, summary: 'Delete a standby number; 409 while incidents refer to it', params: idParams, problems: { 409: { detail: 'standby number +541150000100 is referenced by 3 incident(s) and stays on record', incidents: 3 } }, response: { 204: z.null().describe('Deleted') } },
   }, async (request, reply) => {
     await db.transaction(async (tx) => {
       const [current] = await tx.select({ id: standbyNumbers.id, phone: standbyNumbers.phone }).from(standbyNumbers).where(eq(standbyNumbers.id, request.params.id)).for('update');

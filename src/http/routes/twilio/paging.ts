@@ -1,14 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import twilio from 'twilio';
 import { z } from 'zod';
 
 const notificationQuery = z.object({ n: z.coerce.number().int().positive() });
 import type { Deps } from '../../../app/deps.js';
+import type { AfterCommit } from '../../../app/effects.js';
 import { acknowledge, escalateNow, type ActionResult } from '../../../app/incident-actions.js';
 import { lockIncident } from '../../../app/paging.js';
+import { isUnwantedPageCall } from '../../../app/page-cancel.js';
 import type { Tx } from '../../../db/client.js';
-import { engineers, notifications } from '../../../db/schema.js';
+import { engineers, incidents, notifications, openIncidentStatuses } from '../../../db/schema.js';
 import { addTimeline } from '../../../db/timeline.js';
 import { messages, sayLanguage } from '../../../domain/i18n/index.js';
 import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
@@ -30,7 +32,7 @@ async function loadPage(tx: Tx, query: Record<string, string | undefined>) {
 }
 
 const MESSAGE_STATUSES = { sent: 'sent', delivered: 'delivered', undelivered: 'failed', failed: 'failed' } as const;
-const CALL_STATUSES = { 'in-progress': 'answered', answered: 'answered', completed: 'completed', 'no-answer': 'no_answer', busy: 'busy', failed: 'failed', canceled: 'failed' } as const;
+const CALL_STATUSES = { 'in-progress': 'answered', answered: 'answered', completed: 'completed', 'no-answer': 'no_answer', busy: 'busy', failed: 'failed', canceled: 'canceled' } as const;
 
 /** How far along a notification is: callbacks arrive out of order, and a late one never moves it back. */
 const PROGRESS: Record<NotificationRow['status'], number> = {
@@ -45,6 +47,17 @@ const PROGRESS: Record<NotificationRow['status'], number> = {
   busy: 4,
   canceled: 5,
 };
+
+/** Who has the page's incident, if someone acknowledged it already ('' when nobody has). */
+async function takenBy(tx: Tx, page: NotificationRow): Promise<string> {
+  if (page.incidentId === null || (page.kind !== 'page' && page.kind !== 'admin_page')) return '';
+  const [row] = await tx
+    .select({ name: engineers.name })
+    .from(incidents)
+    .innerJoin(engineers, eq(engineers.id, incidents.acknowledgedBy))
+    .where(and(eq(incidents.id, page.incidentId), inArray(incidents.status, [...openIncidentStatuses])));
+  return row?.name ?? '';
+}
 
 async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status'] | undefined, sid: string, changes: Partial<NotificationRow>): Promise<NotificationRow | undefined> {
   const [row] = await tx.select().from(notifications).where(eq(notifications.id, id)).for('update');
@@ -86,6 +99,13 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
         return { twiml: response.toString(), after: [] };
       }
       const language = page.engineer?.language ?? 'en';
+      const taken = await takenBy(tx, page.notification);
+      if (taken) {
+        // Answered just as someone else took it (the cancel came too late): say who, and hang up.
+        response.say({ language: sayLanguage(language) }, messages(language).engineer.alreadyAcknowledged({ reference: page.notification.incidentId!, engineerName: taken }));
+        response.hangup();
+        return { twiml: response.toString(), after: [] };
+      }
       gatherPage(response, page.notification, language, page.notification.body, 1);
       return { twiml: response.toString(), after: [] };
     },
@@ -201,6 +221,9 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
       if (id === null) return { twiml: emptyVoice(), after: [] };
       const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES];
       const row = await advanceStatus(tx, id, status, params.CallSid ?? '', { updatedAt: now });
+      // A page call placed while the incident was being acknowledged rings after the cancel went out: hang it up now.
+      const [incident] = row?.incidentId != null ? await tx.select({ escalationStoppedAt: incidents.escalationStoppedAt }).from(incidents).where(eq(incidents.id, row.incidentId)) : [];
+      const after: AfterCommit[] = row && params.CallSid && isUnwantedPageCall(row, incident, callStatus) ? [{ type: 'cancel_call', notificationId: row.id, callSid: params.CallSid }] : [];
       if (row?.incidentId != null) {
         await addTimeline(tx, {
           incidentId: row.incidentId,
@@ -209,11 +232,11 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
           channel: 'voice',
           engineerId: row.engineerId,
           kind: 'call_status',
-          body: `Call to ${row.toPhone} (${row.kind}): ${callStatus}${params.CallDuration ? `, ${params.CallDuration} s` : ''}`,
+          body: `Call to ${row.toPhone} (${row.kind}): ${callStatus}${callStatus === 'canceled' ? ' (hung up before it was answered: someone has the incident)' : ''}${params.CallDuration ? `, ${params.CallDuration} s` : ''}`,
           data: { notificationId: row.id, status: callStatus, sid: params.CallSid, duration: params.CallDuration ?? null },
         });
       }
-      return { twiml: emptyVoice(), after: [] };
+      return { twiml: emptyVoice(), after };
     },
   });
 };

@@ -146,11 +146,10 @@ export const voiceWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => 
     fallback: emptyVoice,
     handle: async ({ tx, params, now }) => {
       const parsed = transcriptionParams.safeParse(params);
-      if (parsed.success) {
-        const t = parsed.data;
-        await attachTranscription(tx, { callSid: t.CallSid, recordingSid: t.RecordingSid ?? null, text: t.TranscriptionText, status: t.TranscriptionStatus }, now);
-      }
-      return { twiml: emptyVoice(), after: [] };
+      if (!parsed.success) return { twiml: emptyVoice(), after: [] };
+      const t = parsed.data;
+      const after = await attachTranscription(tx, { callSid: t.CallSid, recordingSid: t.RecordingSid ?? null, text: t.TranscriptionText, status: t.TranscriptionStatus }, now);
+      return { twiml: emptyVoice(), after };
     },
   });
 };

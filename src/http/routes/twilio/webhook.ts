@@ -123,7 +123,7 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
     }
     try {
       const result = await deliverWithinBudget(deps, route, sid, { url: request.url, params, query, now, replayed: false }, deps.config.WEBHOOK_RETRY_BUDGET_MS);
-      await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+      await enqueueAfterCommit(deps, result.after, request.log);
       webhookOutcomes.set(request, 'answered');
       return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
     } catch (error) {
@@ -157,5 +157,5 @@ export async function replayWebhook(deps: Deps, webhook: ParkedWebhook): Promise
     return;
   }
   const result = await deliver(deps, route, sid, { url: webhook.url, params: webhook.params, query: webhook.query, now: new Date(webhook.arrivedAt), replayed: true });
-  await enqueueAfterCommit(deps.scheduler, result.after, deps.logger);
+  await enqueueAfterCommit(deps, result.after, deps.logger);
 }

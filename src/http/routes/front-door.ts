@@ -20,7 +20,8 @@ export function frontDoorHtml(options: FrontDoorOptions): string {
     ['/openapi.json', 'OpenAPI 3.1 document', 'generate a client from it'],
     ...(options.simPageUrl ? ([['/sim', 'Phones', 'the Twilio simulator: call or text the standby numbers, answer pages']] as Array<[string, string, string]>) : []),
     ['/healthz', 'Health', 'the process is up'],
-    ['/readyz', 'Readiness', 'Postgres and Redis answer'],
+    ['/readyz', 'Readiness', 'which of Postgres and Redis answers'],
+    ['/metrics', 'Metrics', 'Prometheus: overdue steps and sends, reconciler lag, webhook latency'],
   ];
   const items = links.map(([href, label, what]) => `<li><a href="${href}">${escape(label)}</a> <span>${escape(what)}</span></li>`).join('\n      ');
   const tryIt = options.devAdminToken

@@ -58,10 +58,11 @@ export function registerRestApi(app: FastifyInstance, network: Network, authToke
     if (accountSid !== network.accountSid) {
       return sendError(reply, { status: 404, code: 20404, message: `The requested resource ${request.url.split('?')[0]} was not found` });
     }
-    const failure = network.faults.takeRestFailure();
-    if (failure) {
+    const injected = network.faults.takeRestFailure();
+    if (injected) {
+      const { failure, fault } = injected;
       const previous = notes.get(request)?.fault;
-      note(request, { kind: 'rest', summary: '', fault: `${previous ? `${previous}, ` : ''}failNext ${failure.status}` });
+      note(request, { kind: 'rest', summary: '', fault: `${previous ? `${previous}, ` : ''}${fault}` });
       if (failure.status === 429) {
         const headers: Record<string, string> = failure.retryAfterSeconds !== undefined ? { 'Retry-After': String(failure.retryAfterSeconds) } : {};
         return sendError(reply, { status: 429, code: 20429, message: 'Too Many Requests', headers });

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** The shortest acknowledgement timeout an escalation level may have. Fault drills and tests lower it; production keeps 30 s. */
+  MIN_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
 });
 
 export type Config = z.infer<typeof configSchema>;

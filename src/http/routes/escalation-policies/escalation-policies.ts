@@ -16,29 +16,41 @@ const targetInput = z.discriminatedUnion('type', [
 type TargetInput = z.infer<typeof targetInput>;
 const targetKey = (t: TargetInput) => (t.type === 'rotation' ? `rotation:${t.rotationId}` : `engineer:${t.engineerId}`);
 
-const levelInput = z
-  .object({
-    ackTimeoutSeconds: z.number().int().min(30).max(86_400).describe('How long this level waits for an acknowledgement before the next level is paged (30 s to 24 h)'),
-    targets: z.array(targetInput).min(1).max(20).describe('Everyone paged together at this level'),
-  })
-  .superRefine((level, ctx) => {
-    const seen = new Set<string>();
-    level.targets.forEach((target, index) => {
-      const key = targetKey(target);
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['targets', index], message: 'is already a target of this level' });
-      seen.add(key);
-    });
-  });
+/** The levels a policy may have; the shortest acknowledgement timeout is `MIN_ACK_TIMEOUT_SECONDS` (30 s in production). */
+const levelsInputOf = (minAckTimeoutSeconds: number) =>
+  z
+    .array(
+      z
+        .object({
+          ackTimeoutSeconds: z
+            .number()
+            .int()
+            .min(minAckTimeoutSeconds)
+            .max(86_400)
+            .describe(`How long this level waits for an acknowledgement before the next level is paged (${minAckTimeoutSeconds} s to 24 h)`),
+          targets: z.array(targetInput).min(1).max(20).describe('Everyone paged together at this level'),
+        })
+        .superRefine((level, ctx) => {
+          const seen = new Set<string>();
+          level.targets.forEach((target, index) => {
+            const key = targetKey(target);
+            if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['targets', index], message: 'is already a target of this level' });
+            seen.add(key);
+          });
+        }),
+    )
+    .min(1)
+    .max(20)
+    .describe('Paged in order; the first level is paged as soon as an incident opens');
 
-const levelsInput = z.array(levelInput).min(1).max(20).describe('Paged in order; the first level is paged as soon as an incident opens');
+type LevelsInput = z.infer<ReturnType<typeof levelsInputOf>>;
 
-const policyInput = z.object({
+const policyFields = z.object({
   name: z.string().trim().min(1).max(200),
   repeat: z.number().int().min(0).max(10).default(0).describe('How many more times the whole list of levels runs after the first pass before the admins are alerted'),
-  levels: levelsInput,
 });
 
-const policyPatch = patchOf(policyInput.omit({ levels: true }));
+const policyPatch = patchOf(policyFields);
 
 const targetOutput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rotation'), rotationId: z.number().int(), name: z.string() }),
@@ -119,7 +131,7 @@ async function levelsOf(db: Executor, policyIds: number[]): Promise<Map<number, 
  * its precise path (`levels.0.targets.1.engineerId`) and nothing is written. The targets are
  * share-locked so that archiving one of them (which checks its uses) waits for this write.
  */
-async function replaceLevels(tx: Tx, policyId: number, levels: z.infer<typeof levelsInput>): Promise<void> {
+async function replaceLevels(tx: Tx, policyId: number, levels: LevelsInput): Promise<void> {
   const targets = levels.flatMap((level, l) => level.targets.map((target, t) => ({ target, path: `levels.${l}.targets.${t}` })));
   const engineerIds = [...new Set(targets.flatMap(({ target }) => (target.type === 'engineer' ? [target.engineerId] : [])))];
   const rotationIds = [...new Set(targets.flatMap(({ target }) => (target.type === 'rotation' ? [target.rotationId] : [])))];
@@ -162,6 +174,8 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
   const tags = ['escalation-policies'];
+  const levelsInput = levelsInputOf(deps.config.MIN_ACK_TIMEOUT_SECONDS);
+  const policyInput = policyFields.extend({ levels: levelsInput });
 
   const read = async (executor: Executor, id: number) => {
     const [row] = await executor.select().from(escalationPolicies).where(eq(escalationPolicies.id, id));

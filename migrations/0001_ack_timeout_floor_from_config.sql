@@ -1,0 +1,2 @@
+ALTER TABLE "escalation_levels" DROP CONSTRAINT "escalation_levels_timeout";--> statement-breakpoint
+ALTER TABLE "escalation_levels" ADD CONSTRAINT "escalation_levels_timeout" CHECK ("escalation_levels"."ack_timeout_seconds" between 1 and 86400);

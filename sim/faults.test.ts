@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RestException } from 'twilio';
 import { ManualClock } from '../src/clock.js';
-import { STANDBY, startHarness, twiml, type Harness } from './fake-service.js';
+import { STANDBY, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, startHarness, twiml, type Harness } from './fake-service.js';
 
 const CUSTOMER = '+5491150000101';
 const ENGINEER = '+5491150000201';
@@ -101,6 +101,25 @@ describe('fault injection', () => {
     expect(h.sim.traffic.filter((t) => t.fault?.endsWith('at once)')).map((t) => t.fault)).toEqual(
       expect.arrayContaining(['retried (first delivery, at once)', 'retried (second delivery, at once)', 'retried (third delivery, at once)']),
     );
+  });
+
+  it('carries out a request whose client hung up while the answer was late, as Twilio does', async () => {
+    h.sim.faults.latency(5000);
+    const hangUp = new AbortController();
+    const answer = fetch(`${h.sim.url}/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${TEST_AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ From: STANDBY, To: ENGINEER, Body: 'sent before the sender died' }).toString(),
+      signal: hangUp.signal,
+    }).then(
+      () => 'answered',
+      () => 'gave up',
+    );
+    await vi.waitFor(() => expect(h.sim.messages.map((m) => m.body)).toContain('sent before the sender died'));
+    hangUp.abort();
+
+    expect(await answer).toBe('gave up');
+    await h.sim.phone(ENGINEER).expectSms('sent before the sender died');
   });
 
   it('reset clears every fault', async () => {

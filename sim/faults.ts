@@ -26,7 +26,11 @@ export interface FaultControls {
   failUntil(until: Date, failure?: RestFailure): void;
   /** `failUntil` `ms` from now by the simulator's clock (real time unless the simulator was given a manual clock). */
   failFor(ms: number, failure?: RestFailure): void;
-  /** Every REST API response is delayed by `ms` (real time: this is for client timeouts). 0 turns it off. */
+  /**
+   * Every REST API answer is delayed by `ms` (real time: this is for client timeouts and clients that
+   * die waiting). The request is carried out at once, as Twilio does whether or not the client
+   * waits for the answer. 0 turns it off.
+   */
   latency(ms: number): void;
   /** The next `n` status callbacks (message and call) are not sent at all. */
   dropStatusCallbacks(n: number): void;

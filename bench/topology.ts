@@ -212,7 +212,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       authToken: secrets.TWILIO_AUTH_TOKEN,
       serviceBaseUrl: proxy.url,
       autoTickMs: options.autoTickMs ?? 1000,
-      log: (level, msg, obj) => simLog.write(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}\n`),
+      // Webhooks still in flight when the topology closes may log after the file is closed.
+      log: (level, msg, obj) => void (simLog.writable && simLog.write(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}\n`)),
     });
     stack.push(() => sim.close());
 

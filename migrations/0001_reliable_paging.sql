@@ -12,5 +12,7 @@ CREATE TABLE "workers" (
 	"last_seen_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "escalation_levels" DROP CONSTRAINT "escalation_levels_timeout";--> statement-breakpoint
 ALTER TABLE "notifications" ADD COLUMN "claimed_by" text;--> statement-breakpoint
-ALTER TABLE "notifications" ADD COLUMN "claimed_at" timestamp with time zone;
+ALTER TABLE "notifications" ADD COLUMN "claimed_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "escalation_levels" ADD CONSTRAINT "escalation_levels_timeout" CHECK ("escalation_levels"."ack_timeout_seconds" between 1 and 86400);

@@ -1,5 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STANDBY, startHarness, twiml, type Harness } from './fake-service.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RestException } from 'twilio';
+import { ManualClock } from '../src/clock.js';
+import { STANDBY, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, startHarness, twiml, type Harness } from './fake-service.js';
 
 const CUSTOMER = '+5491150000101';
 const ENGINEER = '+5491150000201';
@@ -75,6 +77,51 @@ describe('fault injection', () => {
     expect(h.service.at('/twilio/voice')).toHaveLength(1);
   });
 
+  it('replays a webhook three times at once, as Twilio retries racing the first delivery', async () => {
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    let release: () => void = () => undefined;
+    const allArrived = new Promise<void>((resolve) => (release = resolve));
+    h.service.on('/twilio/sms', async () => {
+      mostAtOnce = Math.max(mostAtOnce, ++inFlight);
+      if (mostAtOnce === 3) release();
+      // Sequential deliveries would never have three here: bounded so such a failure is quick.
+      await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      inFlight--;
+      return twiml('<Message>got it</Message>');
+    });
+    h.sim.faults.duplicateWebhooks(1, { copies: 3, concurrent: true });
+
+    const sent = await h.sim.phone(CUSTOMER).sendSms(STANDBY, 'BLOCKER sap down');
+
+    const deliveries = h.service.at('/twilio/sms');
+    expect(mostAtOnce).toBe(3);
+    expect(deliveries.map((d) => d.params.MessageSid)).toEqual([sent.sid, sent.sid, sent.sid]);
+    expect(new Set(deliveries.map((d) => d.idempotencyToken)).size).toBe(1);
+    expect(h.sim.traffic.filter((t) => t.fault?.endsWith('at once)')).map((t) => t.fault)).toEqual(
+      expect.arrayContaining(['retried (first delivery, at once)', 'retried (second delivery, at once)', 'retried (third delivery, at once)']),
+    );
+  });
+
+  it('carries out a request whose client hung up while the answer was late, as Twilio does', async () => {
+    h.sim.faults.latency(5000);
+    const hangUp = new AbortController();
+    const answer = fetch(`${h.sim.url}/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${TEST_ACCOUNT_SID}:${TEST_AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ From: STANDBY, To: ENGINEER, Body: 'sent before the sender died' }).toString(),
+      signal: hangUp.signal,
+    }).then(
+      () => 'answered',
+      () => 'gave up',
+    );
+    await vi.waitFor(() => expect(h.sim.messages.map((m) => m.body)).toContain('sent before the sender died'));
+    hangUp.abort();
+
+    expect(await answer).toBe('gave up');
+    await h.sim.phone(ENGINEER).expectSms('sent before the sender died');
+  });
+
   it('reset clears every fault', async () => {
     h.sim.faults.failNext(3);
     h.sim.faults.dropStatusCallbacks(3);
@@ -82,5 +129,50 @@ describe('fault injection', () => {
     await h.client.messages.create({ from: STANDBY, to: ENGINEER, body: 'page', statusCallback: `${h.service.url}/status` });
     await h.sim.idle();
     expect(h.service.at('/status')).toHaveLength(3);
+  });
+});
+
+describe('an outage of the REST API', () => {
+  const clock = new ManualClock('2026-11-23T15:00:00Z');
+  let outage: Harness;
+
+  beforeEach(async () => {
+    outage = await startHarness({ clock });
+  });
+
+  afterEach(async () => {
+    await outage.close();
+  });
+
+  const attempt = () =>
+    outage.client.messages.create({ from: STANDBY, to: ENGINEER, body: 'page' }).then(
+      (message) => ({ status: 201, sid: message.sid }),
+      (error: RestException) => ({ status: error.status, code: error.code }),
+    );
+
+  it('fails every request for a while (500, then 429 with Retry-After), then answers again', async () => {
+    outage.sim.faults.failFor(150_000, { status: 500 });
+    expect(await attempt()).toEqual({ status: 500, code: 20500 });
+    clock.advance(149_000);
+    expect(await attempt()).toEqual({ status: 500, code: 20500 });
+
+    clock.advance(1_000);
+    outage.sim.faults.failFor(15_000, { status: 429, retryAfterSeconds: 5 });
+    expect(await attempt()).toEqual({ status: 429, code: 20429 });
+    expect(outage.client.httpClient.lastResponse?.headers['retry-after']).toBe('5');
+
+    clock.advance(15_000);
+    expect(await attempt()).toMatchObject({ status: 201 });
+    expect(outage.sim.traffic.filter((t) => t.channel === 'rest').map((t) => t.fault ?? 'ok')).toEqual(['outage 500', 'outage 500', 'outage 429', 'ok']);
+    expect(outage.sim.messages.filter((m) => m.to === ENGINEER)).toHaveLength(1);
+  });
+
+  it('failUntil ends at the given instant; failNext still counts first', async () => {
+    outage.sim.faults.failUntil(new Date(clock.now().getTime() + 1_000), { status: 429, retryAfterSeconds: 1 });
+    outage.sim.faults.failNext(1, { status: 500 });
+    expect(await attempt()).toEqual({ status: 500, code: 20500 });
+    expect(await attempt()).toEqual({ status: 429, code: 20429 });
+    clock.advance(1_000);
+    expect(await attempt()).toMatchObject({ status: 201 });
   });
 });

@@ -54,7 +54,7 @@ export interface OutboundMessageRequest {
 export class Network implements CallHost, PhoneHost {
   readonly clock: Clock;
   readonly accountSid: string;
-  readonly faults = new Faults();
+  readonly faults: Faults;
   readonly traffic: TrafficLog;
   readonly messages = new Map<string, SimMessage>();
   readonly calls = new Map<string, SimCall>();
@@ -75,6 +75,7 @@ export class Network implements CallHost, PhoneHost {
     this.#options = options;
     this.clock = options.clock;
     this.accountSid = options.accountSid;
+    this.faults = new Faults(options.clock);
     this.standbyNumbers = [...options.standbyNumbers];
     this.serviceBaseUrl = options.serviceBaseUrl.replace(/\/+$/, '');
     this.traffic = new TrafficLog(options.clock);

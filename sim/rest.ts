@@ -43,11 +43,6 @@ export function registerRestApi(app: FastifyInstance, network: Network, authToke
 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/2010-04-01/')) return;
-    const latency = network.faults.latencyMs;
-    if (latency > 0) {
-      note(request, { kind: 'rest', summary: '', fault: `latency ${latency}ms` });
-      await new Promise((resolve) => setTimeout(resolve, latency));
-    }
     if (isRecordingMedia(request.url)) return;
     const accountSid = (request.params as { accountSid?: string }).accountSid ?? request.url.split('/')[3];
     const auth = checkAuth(request.headers.authorization, network.accountSid, authToken);
@@ -58,16 +53,29 @@ export function registerRestApi(app: FastifyInstance, network: Network, authToke
     if (accountSid !== network.accountSid) {
       return sendError(reply, { status: 404, code: 20404, message: `The requested resource ${request.url.split('?')[0]} was not found` });
     }
-    const failure = network.faults.takeRestFailure();
-    if (failure) {
+    const injected = network.faults.takeRestFailure();
+    if (injected) {
+      const { failure, fault } = injected;
       const previous = notes.get(request)?.fault;
-      note(request, { kind: 'rest', summary: '', fault: `${previous ? `${previous}, ` : ''}failNext ${failure.status}` });
+      note(request, { kind: 'rest', summary: '', fault: `${previous ? `${previous}, ` : ''}${fault}` });
       if (failure.status === 429) {
         const headers: Record<string, string> = failure.retryAfterSeconds !== undefined ? { 'Retry-After': String(failure.retryAfterSeconds) } : {};
         return sendError(reply, { status: 429, code: 20429, message: 'Too Many Requests', headers });
       }
       return sendError(reply, { status: 500, code: 20500, message: 'Internal Server Error' });
     }
+  });
+
+  // Latency delays the answer, not the work: as on Twilio, a request that arrived is carried out
+  // even if the client gives up (or dies) waiting, so its outcome is unknown to that client.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const latency = network.faults.latencyMs;
+    if (latency > 0 && request.url.startsWith('/2010-04-01/')) {
+      const previous = notes.get(request)?.fault;
+      note(request, { kind: notes.get(request)?.kind ?? 'rest', summary: notes.get(request)?.summary ?? '', fault: `${previous ? `${previous}, ` : ''}latency ${latency}ms` });
+      await new Promise((resolve) => setTimeout(resolve, latency));
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -447,7 +455,10 @@ function isRecordingMedia(url: string): boolean {
   return /\/Recordings\/RE[0-9a-f]{32}(\.wav|\.mp3)?(\?|$)/.test(url);
 }
 
-/** Runs `start` once the REST answer has gone out, so callbacks never overtake the answer. */
+/**
+ * Runs `start` once the REST answer has gone out (or the client hung up), so callbacks never
+ * overtake the answer; a client already gone does not stop the work.
+ */
 function afterResponse(reply: FastifyReply, start: () => void): void {
   let started = false;
   const once = (): void => {
@@ -455,6 +466,10 @@ function afterResponse(reply: FastifyReply, start: () => void): void {
     started = true;
     start();
   };
+  if (reply.raw.destroyed) {
+    setImmediate(once);
+    return;
+  }
   reply.raw.once('finish', once);
   reply.raw.once('close', once);
 }

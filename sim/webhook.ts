@@ -44,6 +44,8 @@ export interface WebhookResult {
   dropped?: boolean;
 }
 
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+
 /** Twilio gives up on a webhook after 15 seconds. */
 const WEBHOOK_TIMEOUT_MS = 15_000;
 
@@ -73,9 +75,15 @@ export class WebhookSender {
         return this.#send(request, token, 'duplicate (second copy)');
       }
     }
-    if (TWIML_KINDS.has(request.kind) && this.faults.takeWebhookDuplicate()) {
-      await this.#send(request, token, 'retried (first delivery)');
-      return this.#send(request, token, 'retried (second delivery)');
+    const replay = TWIML_KINDS.has(request.kind) ? this.faults.takeWebhookReplay() : undefined;
+    if (replay) {
+      const label = (i: number) => `retried (${ORDINALS[i] ?? `${i + 1}th`} delivery${replay.concurrent ? ', at once' : ''})`;
+      if (replay.concurrent) {
+        const results = await Promise.all(Array.from({ length: replay.copies }, (_, i) => this.#send(request, token, label(i))));
+        return results.at(-1)!;
+      }
+      for (let i = 0; i < replay.copies - 1; i++) await this.#send(request, token, label(i));
+      return this.#send(request, token, label(replay.copies - 1));
     }
     return this.#send(request, token);
   }

@@ -47,6 +47,8 @@ export const configSchema = z.object({
   /** How often (across all workers) the reconciler puts back what Redis lost. */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** The shortest acknowledgement timeout an escalation level may have. Fault drills and tests lower it; production keeps 30 s. */
+  MIN_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
 });
 
 export type Config = z.infer<typeof configSchema>;

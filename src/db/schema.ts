@@ -228,9 +228,10 @@ export const escalationLevels = pgTable(
     id: id(),
     policyId: ref('policy_id').notNull().references(() => escalationPolicies.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
+    /** The API holds the floor (MIN_ACK_TIMEOUT_SECONDS, 30 s in production); the database only bounds it. */
     ackTimeoutSeconds: integer('ack_timeout_seconds').notNull(),
   },
-  (t) => [uniqueIndex('escalation_levels_position_key').on(t.policyId, t.position), check('escalation_levels_timeout', sql`${t.ackTimeoutSeconds} between 30 and 86400`)],
+  (t) => [uniqueIndex('escalation_levels_position_key').on(t.policyId, t.position), check('escalation_levels_timeout', sql`${t.ackTimeoutSeconds} between 1 and 86400`)],
 );
 
 export const escalationTargets = pgTable(

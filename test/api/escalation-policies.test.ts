@@ -126,6 +126,24 @@ describe('escalation policies', () => {
     expect(fields(empty.body)).toEqual(['levels']);
   });
 
+  it('refuses an acknowledgement timeout under 30 s, and accepts one down to MIN_ACK_TIMEOUT_SECONDS where that is lowered', async () => {
+    const short = await api.post('/escalation-policies', { name: 'Too quick', levels: [engineerLevel(engOne, 29)] });
+    expect(short.status).toBe(422);
+    expect(fields(short.body)).toEqual(['levels.0.ackTimeoutSeconds']);
+
+    const drills = await startTestService({ env: { MIN_ACK_TIMEOUT_SECONDS: '2' } });
+    try {
+      const drillApi = adminApi(drills);
+      const engineer = await drillApi.create('/engineers', { name: 'Drill engineer', phone: '+5491150000201' });
+      const quick = await drillApi.post('/escalation-policies', { name: 'Drill', levels: [engineerLevel(engineer.id, 2)] });
+      expect(quick.status).toBe(201);
+      expect(quick.body.levels[0].ackTimeoutSeconds).toBe(2);
+      expect(fields((await drillApi.post('/escalation-policies', { name: 'Instant', levels: [engineerLevel(engineer.id, 1)] })).body)).toEqual(['levels.0.ackTimeoutSeconds']);
+    } finally {
+      await drills.close();
+    }
+  });
+
   it('refuses a second policy with the same name', async () => {
     await api.create('/escalation-policies', { name: 'Weekend', levels: [engineerLevel(engOne)] });
     const dup = await api.post('/escalation-policies', { name: 'Weekend', levels: [engineerLevel(leadThree)] });

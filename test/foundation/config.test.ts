@@ -36,6 +36,13 @@ describe('configuration', () => {
     expect(message).toContain('WORKING_HOURS_TZ: an IANA time zone');
   });
 
+  it('keeps a 30 s floor on acknowledgement timeouts unless MIN_ACK_TIMEOUT_SECONDS lowers it (drills, tests)', () => {
+    expect(loadConfig(valid).MIN_ACK_TIMEOUT_SECONDS).toBe(30);
+    expect(loadConfig({ ...valid, MIN_ACK_TIMEOUT_SECONDS: '2' }).MIN_ACK_TIMEOUT_SECONDS).toBe(2);
+    expect(() => loadConfig({ ...valid, MIN_ACK_TIMEOUT_SECONDS: '0' })).toThrow(/MIN_ACK_TIMEOUT_SECONDS:/);
+    expect(() => loadConfig({ ...valid, MIN_ACK_TIMEOUT_SECONDS: 'soon' })).toThrow(/MIN_ACK_TIMEOUT_SECONDS:/);
+  });
+
   it('reads holidays as a list', () => {
     const config = loadConfig({ ...valid, WORKING_HOURS_HOLIDAYS: '2026-12-25, 2027-01-01' });
     expect(config.WORKING_HOURS_HOLIDAYS).toEqual(['2026-12-25', '2027-01-01']);

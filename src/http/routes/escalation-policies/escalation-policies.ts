@@ -18,7 +18,8 @@ const targetKey = (t: TargetInput) => (t.type === 'rotation' ? `rotation:${t.rot
 
 const levelInput = z
   .object({
-    ackTimeoutSeconds: z.number().int().min(30).max(86_400).describe('How long this level waits for an acknowledgement before the next level is paged (30 s to 24 h)'),
+    // The floor is MIN_ACK_TIMEOUT_SECONDS (30 s in production; lowered only by drills and tests), checked with the targets.
+    ackTimeoutSeconds: z.number().int().min(1).max(86_400).describe('How long this level waits for an acknowledgement before the next level is paged (30 s to 24 h)'),
     targets: z.array(targetInput).min(1).max(20).describe('Everyone paged together at this level'),
   })
   .superRefine((level, ctx) => {
@@ -145,7 +146,7 @@ async function levelsOf(db: Executor, policyIds: number[]): Promise<Map<number, 
  * its precise path (`levels.0.targets.1.engineerId`) and nothing is written. The targets are
  * share-locked so that archiving one of them (which checks its uses) waits for this write.
  */
-async function replaceLevels(tx: Tx, policyId: number, levels: z.infer<typeof levelsInput>): Promise<void> {
+async function replaceLevels(tx: Tx, policyId: number, levels: z.infer<typeof levelsInput>, minAckTimeoutSeconds: number): Promise<void> {
   const targets = levels.flatMap((level, l) => level.targets.map((target, t) => ({ target, path: `levels.${l}.targets.${t}` })));
   const engineerIds = [...new Set(targets.flatMap(({ target }) => (target.type === 'engineer' ? [target.engineerId] : [])))];
   const rotationIds = [...new Set(targets.flatMap(({ target }) => (target.type === 'rotation' ? [target.rotationId] : [])))];
@@ -156,7 +157,9 @@ async function replaceLevels(tx: Tx, policyId: number, levels: z.infer<typeof le
   const engineerById = new Map(foundEngineers.map((e) => [e.id, e]));
   const rotationById = new Map(foundRotations.map((r) => [r.id, r]));
 
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = levels.flatMap((level, l) =>
+    level.ackTimeoutSeconds < minAckTimeoutSeconds ? [{ field: `levels.${l}.ackTimeoutSeconds`, message: `must be at least ${minAckTimeoutSeconds} seconds` }] : [],
+  );
   for (const { target, path } of targets) {
     const { field, what, id, found } =
       target.type === 'engineer'
@@ -208,7 +211,7 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
     const { levels, ...fields } = request.body;
     const created = await db.transaction(async (tx) => {
       const [row] = await tx.insert(escalationPolicies).values(fields).returning();
-      await replaceLevels(tx, row!.id, levels);
+      await replaceLevels(tx, row!.id, levels, deps.config.MIN_ACK_TIMEOUT_SECONDS);
       return read(tx, row!.id);
     });
     return reply.code(201).send(created);
@@ -270,7 +273,7 @@ export const escalationPolicyRoutes = (deps: Deps): FastifyPluginAsync => async 
       // The update lock serialises two replacements of the same list.
       const [row] = await tx.update(escalationPolicies).set({ updatedAt: deps.clock.now() }).where(eq(escalationPolicies.id, request.params.id)).returning();
       if (!row) throw notFound('escalation policy', request.params.id);
-      await replaceLevels(tx, row.id, request.body.levels);
+      await replaceLevels(tx, row.id, request.body.levels, deps.config.MIN_ACK_TIMEOUT_SECONDS);
       return read(tx, row.id);
     });
   });

@@ -7,7 +7,7 @@ import type { Deps } from '../../src/app/deps.js';
 import { demo, loadDemoData } from '../../src/app/demo-data.js';
 import { reconcile } from '../../src/app/reconcile.js';
 import { buildApp, type App } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
@@ -45,7 +45,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: { start?: string; env?: Record<string, string>; worker?: boolean } = {}): Promise<World> {
+export async function startWorld(options: { start?: string; env?: Record<string, string>; worker?: boolean; logger?: Logger } = {}): Promise<World> {
   const { url, database } = await createTestDatabase();
   const port = await freePort();
   const config = testConfig({ DATABASE_URL: url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, SEND_RATE_PER_SECOND: '1000', ...options.env });
@@ -60,7 +60,7 @@ export async function startWorld(options: { start?: string; env?: Record<string,
   const liveConfig = { ...config, TWILIO_API_BASE_URL: sim.url };
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   const scheduler = new Scheduler(redis, clock, `t${randomBytes(5).toString('hex')}`);
-  const logger = createLogger(liveConfig.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(liveConfig.LOG_LEVEL);
   const deps: Deps = { config: liveConfig, clock, database, redis, logger, scheduler, twilio: createTwilioClient(liveConfig) };
   await loadDemoData(database.db, clock.now());
   const app = await buildApp(deps);

@@ -8,6 +8,7 @@ import type { Deps } from '../app/deps.js';
 import { registerProblemHandler } from './problem.js';
 import { newInternalReadSecret, registerAudit } from './plugins/audit.js';
 import { registerAuth } from './plugins/auth.js';
+import { rejectNulCharacters } from './plugins/input-guards.js';
 import { limitRequests, trustProxyOption } from './plugins/rate-limits.js';
 import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/api.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   // Public (no bearer: the secret address is the credential), so limited per client address.
   await app.register(async (open) => {
     await limitRequests(open, deps, { name: 'public', perMinute: deps.config.PUBLIC_RATE_LIMIT_PER_MINUTE });
+    rejectNulCharacters(open);
     await open.register(calendarRoutes(deps));
     await open.register(ackLinkRoutes(deps));
   });
@@ -87,6 +89,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     async (api) => {
       await limitRequests(api, deps, { name: 'api', perMinute: deps.config.API_RATE_LIMIT_PER_MINUTE, allowList: (request) => request.headers[internalRead.header] === internalRead.secret });
       registerAuth(api, { db: deps.database.db, clock: deps.clock, adminToken: deps.config.ADMIN_API_TOKEN });
+      rejectNulCharacters(api);
       registerAudit(api, { db: deps.database.db, clock: deps.clock, internalReadHeader: internalRead.header, internalReadSecret: internalRead.secret });
       await api.register(adminApiRoutes(deps));
     },

@@ -113,7 +113,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
         ? sendProblem(reply, 409, 'This resource is still referenced by others', { errors: [{ field, message: 'is still referenced' }] })
         : sendProblem(reply, 422, `${field}: ${match?.[2] ?? 'the referenced resource'} does not exist`, { errors: [{ field, message: 'does not exist' }] });
     }
-    if (pg?.code === '23514' || pg?.code === '22P02' || pg?.code === '22007' || pg?.code === '22008') {
+    // Check violations, and values Postgres cannot take (malformed, out of range, untranslatable, NUL).
+    if (pg?.code === '23514' || pg?.code === '22P02' || pg?.code === '22007' || pg?.code === '22008' || pg?.code === '22003' || pg?.code === '22021' || pg?.code === '22P05') {
       return sendProblem(reply, 422, `The request violates a rule: ${pg.constraint_name ?? pg.code}`, { errors: [{ field: 'body', message: pg.constraint_name ?? 'invalid value' }] });
     }
     const status = error.statusCode ?? 500;

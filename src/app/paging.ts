@@ -72,6 +72,8 @@ export const pageDetails = (c: IncidentContext): PageDetails => ({
   customerName: c.customer.name,
   integrationName: c.integrationName,
   description: c.incident.description,
+  // Anyone who knows the code can type it: the engineers are told, and from which number.
+  ...(c.incident.reporterIdentifiedBy === 'customer_code' ? { codeOnlyCaller: { phone: c.incident.reporterPhone } } : {}),
 });
 
 /**

@@ -226,6 +226,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         severity: body.severity,
         channel: 'api',
         reporterPhone: body.reporterPhone ?? null,
+        identifiedBy: null,
         description: body.description,
         firstContactAt: now,
       }, now);

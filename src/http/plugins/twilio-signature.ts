@@ -23,6 +23,7 @@ export function verifyTwilioSignature(request: FastifyRequest, publicBaseUrl: st
  * C0 and C1 control characters other than tab and line breaks (NUL among them, which Postgres
  * cannot store): a text carrying them is still read, without them, instead of being dropped.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 export function withoutControlCharacters(value: string): string {

@@ -101,7 +101,7 @@ async function acknowledgeFor(tx: Tx, deps: Pick<Deps, 'config'>, context: Incid
   );
   const details = { reference: incident.id, customerName: context.customer.name, integrationName: context.integrationName };
   const confirm = self
-    ? await toEngineer(tx, context, actor as Actor, 'ack_confirmation', messages(assignee.language).engineer.ackConfirmed(details), now)
+    ? await toEngineer(tx, context, { engineer: assignee, channel: actor.channel }, 'ack_confirmation', messages(assignee.language).engineer.ackConfirmed(details), now)
     : await textEngineer(tx, context, assignee, { kind: 'assigned', body: messages(assignee.language).engineer.reassignedToYou(details), dedupeKey: `assignedto:${incident.id}:${assignee.id}:${now.getTime()}` }, now);
   return { outcome: 'done', context, after: [...after, ...confirm] };
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const zoneName = z.string().refine((zone) => {
@@ -17,6 +18,46 @@ const url = (protocols: string[]) =>
       return false;
     }
   }, `a URL starting with ${protocols.join(' or ')}`);
+
+/**
+ * Which proxies in front of the service are believed about the client's address (X-Forwarded-For):
+ * none (the socket's peer is the client), the nearest `hops` (counting the socket's peer as one),
+ * or those whose address is in one of `cidrs`. The rate limiters key on the address this yields.
+ */
+export type TrustProxy = { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'cidrs'; cidrs: string[] };
+
+/** An IP address or a CIDR block (`10.0.0.0/8`, `fdaa::/16`), or proxy-addr's names for the private ranges. */
+function isAddressOrBlock(value: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Reads a `TRUST_PROXY` value: empty, `off`, `false` or `0` trust nothing; a number trusts that
+ * many hops (1 to 10); otherwise a comma-separated list of addresses or CIDR blocks. Null when
+ * the value is none of these.
+ */
+export function parseTrustProxy(raw: string): TrustProxy | null {
+  const value = raw.trim();
+  if (value === '' || /^(off|false|0)$/i.test(value)) return { kind: 'off' };
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops <= 10 ? { kind: 'hops', hops } : null;
+  }
+  const cidrs = value.split(',').map((v) => v.trim()).filter(Boolean);
+  return cidrs.length > 0 && cidrs.every(isAddressOrBlock) ? { kind: 'cidrs', cidrs } : null;
+}
+
+/** Kept as text (the configuration stays plain strings and numbers); `parseTrustProxy` reads it. */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('')
+  .refine((value) => parseTrustProxy(value) !== null, 'off, a hop count from 1 to 10 (2 on Fly.io), or a comma-separated list of proxy addresses or CIDR blocks such as 10.0.0.0/8,fdaa::/16');
 
 /** Every setting the process reads. Parsed once at start; nothing else reads `process.env`. */
 export const configSchema = z.object({
@@ -49,6 +90,8 @@ export const configSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** The shortest acknowledgement timeout an escalation level may have. Fault drills and tests lower it; production keeps 30 s. */
   MIN_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  TRUST_PROXY: trustProxy,
 });
 
 export type Config = z.infer<typeof configSchema>;

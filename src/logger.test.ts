@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions, maskPhonesDeep } from './logger.js';
+import { loggerOptions, scrubDeep, scrubText } from './logger.js';
 
 /** A logger that writes its JSON lines into `lines`. */
 function capture() {
@@ -44,7 +44,26 @@ describe('logs', () => {
     expect(text).not.toContain('secret-part');
   });
 
-  it('leaves other text alone', () => {
-    expect(maskPhonesDeep({ n: 12, s: 'incident 123' })).toEqual({ n: 12, s: 'incident 123' });
+  it('leaves other text alone: ids, dates, times, request ids, Twilio SIDs, addresses', () => {
+    const plain = { n: 12, s: 'incident 123 at 2026-11-23T15:00:00.000Z, first response 300 s', reqId: 'de79dce3-2871-4372-b057-957d29e33764', sid: 'SMf7b7a3fb9f7820ae8db4b970092574f7', ip: '192.168.100.200' };
+    expect(scrubDeep(plain)).toEqual(plain);
+  });
+
+  it('masks phone numbers in every common format, keeping the last four digits', () => {
+    const cases: Array<[string, string]> = [
+      ['+5491150000201', '+*********0201'],
+      ['5491150000201', '*********0201'],
+      ['+54 9 11 5000-0101', '+** * ** ****-0101'],
+      ['011 5000-0100', '*** ****-0100'],
+      ['(11) 95555-0100', '(**) *****-0100'],
+      ['15-5000-0100', '**-****-0100'],
+      ['phone=%2B5491150000201', 'phone=%2B*********0201'],
+    ];
+    for (const [given, logged] of cases) expect(scrubText(`call ${given} now`)).toBe(`call ${logged} now`);
+  });
+
+  it('drops what people wrote and what a failed query carried', () => {
+    const logged = scrubDeep({ Body: 'my password is hunter2', err: { message: 'Failed query: insert into t values ($1)\nparams: hunter2', params: ['hunter2'], detail: 'Failing row contains (1, hunter2).' } });
+    expect(JSON.stringify(logged)).not.toContain('hunter2');
   });
 });

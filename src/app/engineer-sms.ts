@@ -65,10 +65,13 @@ async function decideEngineerSms(tx: Tx, deps: Pick<Deps, 'config'>, engineer: E
     if (await lockIncident(tx, incidentId)) await addTimeline(tx, { incidentId, at: now, actor: 'engineer', engineerId: engineer.id, channel: 'sms', kind: 'sms_in', body: text, data: { messageSid } });
   };
   const answer = async (reference: number, result: ActionResult, done: string | null): Promise<EngineerSmsAnswer> => {
-    const incidentId = result.outcome === 'not_found' ? undefined : reference;
+    // A refusal is on the timeline already (when the incident exists); its answer says nothing more.
+    const incidentId = result.outcome === 'not_found' || result.outcome === 'refused' ? undefined : reference;
     switch (result.outcome) {
       case 'done':
         return { reply: done, after: result.after, incidentId };
+      case 'refused':
+        return { reply: m.notAllowed({ reference }), after: [] };
       case 'not_found':
         return { reply: m.incidentNotFound({ reference }), after: [] };
       case 'closed':

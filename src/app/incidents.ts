@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { incidents, openIncidentStatuses } from '../db/schema.js';
 import { addTimeline, type TimelineEntry } from '../db/timeline.js';
+import type { CoveredSeverity, IdentifiedBy } from '../domain/eligibility/index.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { applyEscalation, loadIncidentContext, type IncidentRow } from './paging.js';
@@ -15,6 +16,8 @@ export interface OpenIncidentInput {
   severity: 'blocker' | 'high';
   channel: 'voice' | 'sms' | 'api';
   reporterPhone: string | null;
+  /** How the reporter was identified (null: opened through the API). `customer_code` is named in the pages. */
+  identifiedBy: IdentifiedBy | null;
   description: string;
   /** When the customer first reached us (the first webhook's arrival): the SLA clocks start here. */
   firstContactAt: Date;
@@ -25,7 +28,12 @@ export interface OpenIncidentInput {
 export type OpenIncidentResult =
   | { outcome: 'opened'; incident: IncidentRow; after: AfterCommit[] }
   /** The customer already has an open incident for this integration: the contact was added to it. */
-  | { outcome: 'added_to_open'; incident: IncidentRow; after: AfterCommit[] };
+  | { outcome: 'added_to_open'; incident: IncidentRow; after: AfterCommit[] }
+  /**
+   * It has one, and the reporter was identified only by code: the contact was noted on it (see
+   * `noteUnverifiedContact`) and the reporter must not be told which incident it is.
+   */
+  | { outcome: 'noted_on_open'; incident: IncidentRow; after: AfterCommit[] };
 
 /**
  * Opens an incident and starts paging, all in the caller's transaction: the escalation state is
@@ -47,6 +55,7 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
         severity: input.severity,
         channel: input.channel,
         reporterPhone: input.reporterPhone,
+        reporterIdentifiedBy: input.identifiedBy,
         description: input.description,
         firstContactAt: input.firstContactAt,
         createdAt: now,
@@ -61,6 +70,11 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
       .from(incidents)
       .where(and(eq(incidents.customerId, input.customerId), eq(incidents.integrationId, input.integrationId), inArray(incidents.status, [...openIncidentStatuses])))
       .for('update');
+    // The open incident's row is locked (for update) by the select above.
+    if (open && input.identifiedBy === 'customer_code' && input.channel !== 'api') {
+      await noteUnverifiedContact(tx, open.id, { channel: input.channel, reporterPhone: input.reporterPhone, severity: input.severity, text: input.description, transcript: input.transcript ?? [] }, now);
+      return { outcome: 'noted_on_open', incident: open, after: [] };
+    }
     if (open) return addedToOpen(tx, input, open, now);
   }
   throw new Error('incident insert kept conflicting with an open incident that could not be found');
@@ -116,4 +130,33 @@ export async function raiseSeverity(tx: Tx, incidentId: number, reported: 'block
   if (!raised) return null;
   await addTimeline(tx, { incidentId, at: now, actor: 'system', channel: 'system', kind: 'severity_raised', body: "Raised from High to Blocker by the customer's new report: Blocker SLA targets apply", data: { from: 'high', to: 'blocker' } });
   return raised;
+}
+
+/**
+ * A report from someone identified only by a customer code, about an integration whose incident
+ * they were not told about: written on that incident's timeline (with what was said before, and
+ * from which number) so the engineers can check it with the customer. Nothing is relayed, the
+ * severity is not raised, and the reporter hears nothing about the incident. The caller holds the
+ * incident's row lock.
+ */
+export async function noteUnverifiedContact(
+  tx: Tx,
+  incidentId: number,
+  contact: { channel: 'voice' | 'sms'; reporterPhone: string | null; severity: CoveredSeverity; text: string; transcript: Array<Omit<TimelineEntry, 'incidentId'>> },
+  now: Date,
+): Promise<void> {
+  await addTimeline(tx, [
+    ...contact.transcript.map((e) => ({ ...e, incidentId })),
+    {
+      incidentId,
+      at: now,
+      actor: 'customer',
+      channel: contact.channel,
+      kind: 'unverified_contact',
+      body:
+        `Someone identified only by the customer code (${contact.channel === 'voice' ? 'a call' : 'a text'} from ${contact.reporterPhone ?? 'a withheld number'}) reported this integration ` +
+        `(${contact.severity}); they were not told about this incident and nothing was relayed${contact.text ? `. They said: ${contact.text}` : ''}`,
+      data: { reporterPhone: contact.reporterPhone, severity: contact.severity, identifiedBy: 'customer_code' },
+    },
+  ]);
 }

@@ -70,6 +70,7 @@ export function incidentInputOf(
     escalationPolicyId: standby.escalationPolicyId,
     severity: effect.severity,
     description: effect.description,
+    identifiedBy: effect.identifiedBy,
     ...contact,
   };
 }

@@ -26,8 +26,8 @@ import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
 import { relayFromCustomer } from './incident-actions.js';
-import { openIncident, raiseSeverity } from './incidents.js';
-import { loadIncidentContext } from './paging.js';
+import { noteUnverifiedContact, openIncident, raiseSeverity } from './incidents.js';
+import { loadIncidentContext, lockIncident } from './paging.js';
 
 /** A customer's text to a standby number, as the SMS webhook received it (phones in E.164). */
 export interface CustomerSms {
@@ -96,6 +96,8 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   let incidentId: number | null = null;
   let receivedWritten = false;
   let outOfScope: LogOutOfScopeEffect | null = null;
+  // Ended early when a code-only texter's report could only be noted on an incident they may not follow.
+  let state = result.state;
 
   for (const effect of result.effects) {
     switch (effect.type) {
@@ -115,12 +117,23 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
         after.push(...opened.after);
         incidentId = opened.incident.id;
         receivedWritten = true;
+        if (opened.outcome === 'noted_on_open') state = null;
         replies.push(
           opened.outcome === 'opened'
             ? incidentOpenedReply(effect, opened.incident.id)
-            : // Another contact opened it a moment before: say it was added to that one.
-              messages(effect.language).sms.repeatContact({ reference: opened.incident.id }),
+            : opened.outcome === 'noted_on_open'
+              ? messages(effect.language).sms.reportNoted()
+              : // Another contact opened it a moment before: say it was added to that one.
+                messages(effect.language).sms.repeatContact({ reference: opened.incident.id }),
         );
+        break;
+      }
+      case 'note_on_open_incident': {
+        // Identified only by the code: noted on the open incident, which the texter is not told about.
+        await lockIncident(tx, effect.reference);
+        await noteUnverifiedContact(tx, effect.reference, { channel: 'sms', reporterPhone: sms.from, severity: effect.severity, text: effect.text, transcript: toTimeline([...conversation.transcript, received]) }, now);
+        incidentId = effect.reference;
+        receivedWritten = true;
         break;
       }
       case 'append_to_incident': {
@@ -161,7 +174,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   );
 
   // HELP while following an incident, or STOP/START ending that conversation, belong to its incident.
-  const staysWithIncident = result.state?.step === 'following_incident' || (result.state === null && keyword !== null);
+  const staysWithIncident = state?.step === 'following_incident' || (state === null && keyword !== null);
   if (incidentId === null && conversation.intake?.step === 'following_incident' && staysWithIncident) incidentId = conversation.incidentId;
   let transcript: TranscriptEvent[] = [];
   if (incidentId !== null) {
@@ -177,7 +190,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
       now,
       extra: { description: outOfScope.text },
     });
-  } else if (result.state !== null) {
+  } else if (state !== null) {
     transcript = [...conversation.transcript, received, ...sent];
   } else if (conversation.transcript.length > 0 || keyword === null) {
     // The conversation ended without a decision: out of attempts, or a text that names none of several open incidents.
@@ -191,10 +204,10 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
     });
   }
 
-  if (result.state === null) {
+  if (state === null) {
     await deleteSmsConversation(tx, row.id);
   } else {
-    const next: Conversation = { intake: result.state, transcript, incidentId: result.state.step === 'following_incident' ? incidentId : null };
+    const next: Conversation = { intake: state, transcript, incidentId: state.step === 'following_incident' ? incidentId : null };
     await saveSmsConversation(tx, row.id, { ...next }, now);
   }
   return { replies: send ? replies : [], after };

@@ -20,9 +20,9 @@ import { ivrCustomerLookups, recordIncidentReference, stepIvr, type IvrEffect, t
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
-import { openIncident, raiseSeverity } from './incidents.js';
+import { noteUnverifiedContact, openIncident, raiseSeverity } from './incidents.js';
 import { tellEngineerOfRepeatCall } from './incident-actions.js';
-import { loadIncidentContext } from './paging.js';
+import { loadIncidentContext, lockIncident } from './paging.js';
 import { sendDescriptionToPaged } from './page-description.js';
 
 /**
@@ -117,6 +117,7 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
   let incidentId = session.incidentId;
   let ivr = result.state;
   let say = result.say;
+  let endsNow = false;
   const after: AfterCommit[] = [];
   // Until the incident exists, the transcript grows with the session; from then on it is on the timeline.
   let pending: TranscriptEvent[] = incidentId === null ? [...before] : [];
@@ -153,8 +154,22 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
           // Another contact opened it a moment before: say so instead of "we opened your incident".
           say = [{ language: effect.language, text: messages(effect.language).ivr.repeatContact({ reference: incidentId }) }, ...say.slice(1)];
         }
+        if (opened.outcome === 'noted_on_open') {
+          // Identified only by the code, and another contact opened it a moment before: noted, not told.
+          say = [{ language: effect.language, text: messages(effect.language).ivr.reportNoted() }];
+          ivr = { step: 'ended', callStartedAt: result.state.callStartedAt };
+          endsNow = true;
+        }
         break;
       }
+      case 'note_on_open_incident':
+        // Identified only by the code: noted on the open incident, which the caller is not told about.
+        await lockIncident(tx, effect.reference);
+        await noteUnverifiedContact(tx, effect.reference, { channel: 'voice', reporterPhone: callerId, severity: effect.severity, text: effect.text, transcript: toTimeline(pending) }, now);
+        incidentId = effect.reference;
+        kept = pending;
+        pending = [];
+        break;
       case 'append_to_incident': {
         const reference = effect.reference;
         await addTimeline(tx, [
@@ -199,7 +214,8 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
     incidentId,
     updatedAt: now,
   });
-  return { answer: { outcome: 'step', step: { ...result, state: ivr, say }, turn }, after };
+  const answer: IvrStep = endsNow ? { ...result, state: ivr, say, record: undefined, gather: undefined, hangup: true } : { ...result, state: ivr, say };
+  return { answer: { outcome: 'step', step: answer, turn }, after };
 }
 
 /**

@@ -4,7 +4,7 @@ import { loadPolicy } from '../db/escalation-policies.js';
 import { loadRotations } from '../db/rotations.js';
 import { customers, engineers, incidents, integrations, standbyNumbers } from '../db/schema.js';
 import { addTimeline } from '../db/timeline.js';
-import { decide, type EscalationCommand, type EscalationDecision, type EscalationEffect, type EscalationState, type ResolveTargets } from '../domain/escalation/escalation.js';
+import { decide, type EscalationCommand, type EscalationDecision, type EscalationEffect, type EscalationPolicy, type EscalationState, type ResolveTargets } from '../domain/escalation/escalation.js';
 import { sendPriority } from '../domain/escalation/send-priority.js';
 import { messages, type PageDetails } from '../domain/i18n/index.js';
 import { onCallAt } from '../domain/rotation/rotation.js';
@@ -73,7 +73,27 @@ export const pageDetails = (c: IncidentContext): PageDetails => ({
   customerName: c.customer.name,
   integrationName: c.integrationName,
   description: c.incident.description,
+  // Anyone who knows the code can type it: the engineers are told, and from which number.
+  ...(c.incident.reporterIdentifiedBy === 'customer_code' ? { codeOnlyCaller: { phone: c.incident.reporterPhone } } : {}),
 });
+
+/**
+ * An escalation policy with what its targets reach: `resolve` answers who a target pages at an
+ * instant (a rotation's on-call then, through the rotation engine, or the engineer named), counting
+ * only engineers who are not archived; `active` is those engineers by id.
+ */
+export async function loadPolicyTargets(tx: Tx, policyId: number): Promise<{ policy: EscalationPolicy; resolve: ResolveTargets; active: Map<number, EngineerRow> }> {
+  const { policy, rotationIds } = await loadPolicy(tx, policyId);
+  const rotations = await loadRotations(tx, rotationIds);
+  const active = new Map((await tx.select().from(engineers)).filter((e) => e.archivedAt === null).map((e) => [e.id, e]));
+  const resolve: ResolveTargets = (target, at) => {
+    if (target.kind === 'engineer') return active.has(Number(target.engineerId)) ? [target.engineerId] : [];
+    const rotation = rotations.get(Number(target.rotationId));
+    const onCall = rotation ? onCallAt(rotation, at) : null;
+    return onCall !== null && active.has(Number(onCall)) ? [onCall] : [];
+  };
+  return { policy, resolve, active };
+}
 
 /**
  * Applies an escalation command to a locked incident: decides with the pure engine, writes the
@@ -88,15 +108,7 @@ export async function applyEscalation(
   now: Date,
 ): Promise<{ decision: EscalationDecision; after: AfterCommit[] }> {
   const { incident } = context;
-  const { policy, rotationIds } = await loadPolicy(tx, incident.escalationPolicyId);
-  const rotations = await loadRotations(tx, rotationIds);
-  const active = new Map((await tx.select().from(engineers)).filter((e) => e.archivedAt === null).map((e) => [e.id, e]));
-  const resolve: ResolveTargets = (target, at) => {
-    if (target.kind === 'engineer') return active.has(Number(target.engineerId)) ? [target.engineerId] : [];
-    const rotation = rotations.get(Number(target.rotationId));
-    const onCall = rotation ? onCallAt(rotation, at) : null;
-    return onCall !== null && active.has(Number(onCall)) ? [onCall] : [];
-  };
+  const { policy, resolve, active } = await loadPolicyTargets(tx, incident.escalationPolicyId);
 
   const decision = decide(escalationStateOf(incident), command, policy, resolve, now);
   if (decision.ignored) return { decision, after: [] };

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -281,6 +282,11 @@ export const incidents = pgTable(
     status: text('status', { enum: incidentStatuses }).notNull().default('triggered'),
     channel: text('channel', { enum: ['voice', 'sms', 'api'] }).notNull(),
     reporterPhone: text('reporter_phone'),
+    /**
+     * How the reporter was identified: `customer_code` means only by a code typed on the shared
+     * number (anyone who knows it can type it), which the pages say; null for API-opened incidents.
+     */
+    reporterIdentifiedBy: text('reporter_identified_by', { enum: ['dialled_number', 'caller_id', 'customer_code'] }),
     description: text('description').notNull().default(''),
     /** The webhook's arrival, not when this row was written: the SLA clocks start here. */
     firstContactAt: instant('first_contact_at').notNull(),
@@ -311,6 +317,7 @@ export const incidents = pgTable(
     index('incidents_customer_idx').on(t.customerId, t.id),
     check('incidents_severity', sql`${t.severity} in ('blocker', 'high')`),
     check('incidents_ack_pair', sql`(${t.acknowledgedAt} is null) = (${t.acknowledgedBy} is null)`),
+    check('incidents_reporter_identified_by', sql`${t.reporterIdentifiedBy} in ('dialled_number', 'caller_id', 'customer_code')`),
   ],
 );
 
@@ -474,18 +481,54 @@ export const contactsLog = pgTable(
   (t) => [index('contacts_log_at_idx').on(t.at, t.id), index('contacts_log_customer_idx').on(t.customerId)],
 );
 
+export const apiTokenScopes = ['read', 'write', 'admin'] as const;
+
 export const apiTokens = pgTable(
   'api_tokens',
   {
     id: id(),
     name: text('name').notNull(),
-    /** `read` tokens may only GET; `write` tokens may change things too. */
-    scope: text('scope', { enum: ['read', 'write'] }).notNull(),
+    /** `read` tokens may only read; `write` tokens may change things too; `admin` tokens also manage tokens and read the audit log. */
+    scope: text('scope', { enum: apiTokenScopes }).notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** The token that issued this one; null: the bootstrap ADMIN_API_TOKEN. A token may not revoke the tokens above it. */
+    createdByTokenId: ref('created_by_token_id').references((): AnyPgColumn => apiTokens.id, { onDelete: 'restrict' }),
     lastUsedAt: instant('last_used_at'),
     revokedAt: instant('revoked_at'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash)],
+  (t) => [
+    uniqueIndex('api_tokens_hash_key').on(t.tokenHash),
+    index('api_tokens_created_by_idx').on(t.createdByTokenId),
+    check('api_tokens_scope', sql`${t.scope} in ('read', 'write', 'admin')`),
+  ],
 );
 
+/**
+ * Every change made through the admin API: which token (null id: the bootstrap token), what
+ * (method, path, the resource and its id, the request body), when, and the resource before and
+ * after, as the API shows it. Secrets (issued tokens, calendar addresses) are never kept here.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: id(),
+    at: instant('at').notNull(),
+    tokenId: ref('token_id').references(() => apiTokens.id, { onDelete: 'restrict' }),
+    tokenName: text('token_name').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    resource: text('resource').notNull(),
+    resourceId: ref('resource_id'),
+    statusCode: integer('status_code').notNull(),
+    requestId: text('request_id').notNull(),
+    request: jsonb('request').$type<unknown>(),
+    before: jsonb('before').$type<unknown>(),
+    after: jsonb('after').$type<unknown>(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at, t.id),
+    index('audit_log_resource_idx').on(t.resource, t.resourceId, t.id),
+    index('audit_log_token_idx').on(t.tokenId, t.id),
+  ],
+);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eq, lt } from 'drizzle-orm';
+import { and, eq, lt, ne } from 'drizzle-orm';
 import { transaction, type Db, type Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
 
@@ -51,8 +51,24 @@ export async function answerOnce<E>(
   });
 }
 
-/** Receipts older than `before` can no longer be replayed by Twilio (it retries for minutes, not days). */
+/** How long a receipt keeps its answer: Twilio retries a webhook for minutes, not days. */
+export const RECEIPT_ANSWER_RETENTION_MS = 7 * 24 * 3600_000;
+
+/** What a webhook gets once its receipt's answer was pruned: empty TwiML, which says and does nothing. */
+export const PRUNED_ANSWER: WebhookAnswer = { statusCode: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response/>' };
+
+/**
+ * Forgets the answers of receipts older than `before` but keeps their keys, for good. Twilio sends no
+ * timestamp a replay could be judged by (its signature covers the URL and the form parameters, and
+ * neither an SMS nor a call webhook carries the time), so a signed request captured and sent again
+ * weeks later is recognised by its key alone: it finds the receipt, gets `PRUNED_ANSWER`, and changes
+ * nothing. A kept key costs about a hundred bytes per webhook. Returns how many answers were dropped.
+ */
 export async function pruneReceipts(db: Db, before: Date): Promise<number> {
-  const removed = await db.delete(webhookReceipts).where(lt(webhookReceipts.createdAt, before)).returning({ key: webhookReceipts.key });
-  return removed.length;
+  const pruned = await db
+    .update(webhookReceipts)
+    .set(PRUNED_ANSWER)
+    .where(and(lt(webhookReceipts.createdAt, before), ne(webhookReceipts.body, PRUNED_ANSWER.body)))
+    .returning({ key: webhookReceipts.key });
+  return pruned.length;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -9,8 +8,11 @@ import type { Deps } from '../app/deps.js';
 import { swaggerOptions } from './openapi.js';
 import { registerProblemHandler } from './problem.js';
 import { OneLinePerRequest } from './request-log.js';
-import { registerAuth } from './plugins/auth.js';
 import { frontDoorRoutes, FAVICON_SVG } from './routes/front-door.js';
+import { newInternalReadSecret, registerAudit } from './plugins/audit.js';
+import { registerAuth } from './plugins/auth.js';
+import { rejectNulCharacters } from './plugins/input-guards.js';
+import { limitRequests, trustProxyOption } from './plugins/rate-limits.js';
 import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/api.js';
 import { calendarRoutes } from './routes/calendar/calendar.js';
@@ -24,15 +26,6 @@ import { metricsRoutes } from './routes/metrics.js';
 import { isDatabaseUnavailable } from '../db/client.js';
 
 export type App = FastifyInstance;
-
-/**
- * Which X-Forwarded-For entries are believed, counted from the right (hop 0 is the socket peer:
- * Fly's proxy). Fly keeps whatever the client wrote and appends two entries, the address it
- * accepted the connection from and then the app's own anycast address, so hops 0 and 1 are Fly's
- * and `request.ip` is the address Fly saw: a client prepending addresses cannot choose it.
- * A function because Fastify 5.12.1+ no longer honours a hop-count number (it trusts nothing).
- */
-const flyProxyHops = (_address: string, hop: number) => hop < 2;
 
 /**
  * Builds the HTTP application: infrastructure plugins, then auth-scoped admin API, then the
@@ -52,7 +45,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: flyProxyHops,
+    trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
     logController: new OneLinePerRequest(),
@@ -86,42 +79,33 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     const target = options.simPageUrl;
     app.get('/sim', { schema: { hide: true } }, async (_request, reply) => reply.redirect(target));
   }
-  // Public: calendar apps cannot send a bearer token; the secret address is the credential.
-  await app.register(calendarRoutes(deps));
+  // Twilio webhooks are not rate limited: a burst of real calls must never be turned away, and a
+  // forged request costs one signature check before its 403.
   await app.register(smsWebhook(deps));
   await app.register(voiceWebhooks(deps));
   await app.register(pagingWebhooks(deps));
-  await app.register(ackLinkRoutes(deps));
   // Webhooks parked while Postgres was unreachable are replayed by whichever web process is up.
   let replaying: { stop(): Promise<void> } | undefined;
   app.addHook('onReady', async () => {
     replaying = startReplaying(deps, (webhook) => replayWebhook(deps, webhook), isDatabaseUnavailable, deps.logger);
   });
   app.addHook('onClose', async () => replaying?.stop());
+  // Public (no bearer: the secret address is the credential), so limited per client address.
+  await app.register(async (open) => {
+    await limitRequests(open, deps, { name: 'public', perMinute: deps.config.PUBLIC_RATE_LIMIT_PER_MINUTE });
+    rejectNulCharacters(open);
+    await open.register(calendarRoutes(deps));
+    await open.register(ackLinkRoutes(deps));
+  });
+  // The audit log's own reads of a resource (before and after a change) carry this mark, so they
+  // do not count against the caller's allowance.
+  const internalRead = { header: 'x-standby-audit-read', secret: newInternalReadSecret() };
   await app.register(
     async (api) => {
-      await api.register(rateLimit, {
-        // Not the plugin's per-route hook, which would run after auth's: see the hook below.
-        global: false,
-        // A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
-        skipOnError: true,
-        max: deps.config.API_RATE_LIMIT_PER_MINUTE,
-        timeWindow: 60_000,
-        redis: deps.redis,
-        // Under this service's Redis prefix ('standby' in production), so each test service counts alone.
-        nameSpace: `${deps.scheduler.prefix}:api-rate:`,
-        // By client address, not by token: made-up tokens would each get a fresh allowance.
-        keyGenerator: (request) => request.ip,
-        errorResponseBuilder: (_request, context) => {
-          const error = new Error(`Rate limit of ${context.max} requests a minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`) as Error & { statusCode: number };
-          error.statusCode = 429;
-          return error;
-        },
-      });
-      // Counted before auth, so refused tokens use up the allowance too and, once it is spent,
-      // cost no database lookup.
-      api.addHook('onRequest', api.rateLimit());
+      await limitRequests(api, deps, { name: 'api', perMinute: deps.config.API_RATE_LIMIT_PER_MINUTE, allowList: (request) => request.headers[internalRead.header] === internalRead.secret });
       registerAuth(api, { db: deps.database.db, clock: deps.clock, adminToken: deps.config.ADMIN_API_TOKEN });
+      rejectNulCharacters(api);
+      registerAudit(api, { db: deps.database.db, clock: deps.clock, internalReadHeader: internalRead.header, internalReadSecret: internalRead.secret });
       await api.register(adminApiRoutes(deps));
     },
     { prefix: '/api/v1' },

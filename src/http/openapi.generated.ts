@@ -13,7 +13,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API tokens */
+        /** List API tokens (admin tokens only) */
         get: {
             parameters: {
                 query?: {
@@ -66,7 +66,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Issue an API token (the token is shown only in this answer; only its hash is stored) */
+        /** Issue an API token (admin tokens only; the token is shown only in this answer; only its hash is stored) */
         post: {
             parameters: {
                 query?: never;
@@ -140,10 +140,68 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Read an API token (admin tokens only; never its secret) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiToken"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown or revoked */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input: `errors` names each field to fix */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests from this client; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         put?: never;
         post?: never;
-        /** Revoke an API token */
+        /** Revoke an API token and every token it issued (admin tokens only; never one above the caller) */
         delete: {
             parameters: {
                 query?: never;
@@ -211,6 +269,83 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changes made through the API, newest first (admin tokens only): who, what, when, before and after */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextCursor from the previous page */
+                    cursor?: number;
+                    /** @description Only changes at or after this instant */
+                    from?: string;
+                    limit?: number;
+                    method?: "POST" | "PUT" | "PATCH" | "DELETE";
+                    /** @description customers, incidents, api-tokens, … */
+                    resource?: string;
+                    resourceId?: number;
+                    /** @description Only changes before this instant */
+                    to?: string;
+                    /** @description An issued token id, or "bootstrap" for ADMIN_API_TOKEN */
+                    tokenId?: "bootstrap" | number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditLogEntryPage"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown or revoked */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input: `errors` names each field to fix */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests from this client; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3232,6 +3367,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{id}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give the incident to another engineer (tokens act as admins): before acknowledgement it is acknowledged for them; after, they are told it is theirs and the previous engineer that it is not */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["IncidentReassignInput"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Incident"];
+                    };
+                };
+                /** @description No bearer token, or one that is unknown or revoked */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The token is read-only */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Invalid input: `errors` names each field to fix */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests from this client; retry after the Retry-After header */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents/{id}/reply": {
         parameters: {
             query?: never;
@@ -5578,6 +5800,7 @@ export interface components {
          *       "id": 1,
          *       "name": "ticket-system sync",
          *       "scope": "read",
+         *       "createdByTokenId": null,
          *       "lastUsedAt": "2026-11-23T15:00:00.000Z",
          *       "revokedAt": null,
          *       "createdAt": "2026-11-23T15:00:00.000Z"
@@ -5585,12 +5808,14 @@ export interface components {
          */
         ApiToken: {
             createdAt: string;
+            /** @description The token that issued it; null: the bootstrap ADMIN_API_TOKEN */
+            createdByTokenId: number | null;
             id: number;
             lastUsedAt: string | null;
             name: string;
             revokedAt: string | null;
             /** @enum {string} */
-            scope: "read" | "write";
+            scope: "read" | "write" | "admin";
         };
         /**
          * @example {
@@ -5601,11 +5826,11 @@ export interface components {
         ApiTokenCreateInput: {
             name: string;
             /**
-             * @description read tokens may only GET
+             * @description read tokens may only GET; write tokens change resources; admin tokens also manage tokens and read the audit log
              * @default write
              * @enum {string}
              */
-            scope?: "read" | "write";
+            scope?: "read" | "write" | "admin";
         };
         /**
          * @example {
@@ -5614,6 +5839,7 @@ export interface components {
          *           "id": 1,
          *           "name": "ticket-system sync",
          *           "scope": "read",
+         *           "createdByTokenId": null,
          *           "lastUsedAt": "2026-11-23T15:00:00.000Z",
          *           "revokedAt": null,
          *           "createdAt": "2026-11-23T15:00:00.000Z"
@@ -5624,6 +5850,35 @@ export interface components {
          */
         ApiTokenPage: {
             items: components["schemas"]["ApiToken"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: number | null;
+        };
+        AuditLogEntry: {
+            /** @description The resource after; null once deleted */
+            after: unknown;
+            /** @description When the change was made */
+            at: string;
+            /** @description The resource before, as GET showed it; null for a create */
+            before: unknown;
+            id: number;
+            method: string;
+            path: string;
+            /** @description The request body (issued secrets redacted) */
+            request: unknown;
+            requestId: string;
+            /** @description The API resource: customers, incidents, api-tokens, … */
+            resource: string;
+            resourceId: number | null;
+            statusCode: number;
+            /** @description Who made it */
+            token: {
+                /** @description null: the bootstrap ADMIN_API_TOKEN */
+                id: number | null;
+                name: string;
+            };
+        };
+        AuditLogEntryPage: {
+            items: components["schemas"]["AuditLogEntry"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: number | null;
         };
@@ -6623,6 +6878,15 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: number | null;
         };
+        /**
+         * @example {
+         *       "engineerId": 2
+         *     }
+         */
+        IncidentReassignInput: {
+            /** @description The engineer who gets the incident */
+            engineerId: number;
+        };
         /** @description The whole written record of an incident */
         IncidentRecord: {
             customer: {
@@ -6874,6 +7138,7 @@ export interface components {
          *       "id": 1,
          *       "name": "ticket-system sync",
          *       "scope": "read",
+         *       "createdByTokenId": null,
          *       "lastUsedAt": null,
          *       "revokedAt": null,
          *       "createdAt": "2026-11-23T15:00:00.000Z",
@@ -6882,12 +7147,14 @@ export interface components {
          */
         NewApiToken: {
             createdAt: string;
+            /** @description The token that issued it; null: the bootstrap ADMIN_API_TOKEN */
+            createdByTokenId: number | null;
             id: number;
             lastUsedAt: string | null;
             name: string;
             revokedAt: string | null;
             /** @enum {string} */
-            scope: "read" | "write";
+            scope: "read" | "write" | "admin";
             /** @description Shown only in this answer */
             token: string;
         };

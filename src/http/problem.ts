@@ -164,6 +164,10 @@ export function registerProblemHandler(app: FastifyInstance): void {
       const rule = CHECK_RULES[pg.constraint_name ?? ''] ?? { field: 'body', message: `breaks the rule ${pg.constraint_name ?? pg.code}` };
       return sendProblem(reply, 422, `${rule.field}: ${rule.message}`, { errors: [rule] });
     }
+    // Values Postgres cannot take (out of range, untranslatable, NUL).
+    if (pg?.code === '22003' || pg?.code === '22021' || pg?.code === '22P05') {
+      return sendProblem(reply, 422, `The request holds a value that cannot be stored: ${pg.code}`, { errors: [{ field: 'body', message: 'holds a value that cannot be stored (out of range, or a NUL or invalid character)' }] });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

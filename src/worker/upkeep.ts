@@ -3,12 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../app/deps.js';
 import { reconcile, type ReconcileResult } from '../app/reconcile.js';
-import { pruneReceipts } from '../db/webhook-receipts.js';
+import { pruneReceipts, RECEIPT_ANSWER_RETENTION_MS } from '../db/webhook-receipts.js';
 import { upkeep, workers } from '../db/schema.js';
 import { sendHandoffNotices, sweepAbandonedCalls } from './maintenance.js';
-
-/** How long webhook receipts are kept: a Twilio retry comes within minutes, never days. */
-export const RECEIPT_RETENTION_MS = 7 * 24 * 3600_000;
 
 /** The periodic upkeep, each task with how often it runs across all workers together. */
 export type UpkeepTask = 'reconcile' | 'handoff_notices' | 'abandoned_calls' | 'prune';
@@ -56,7 +53,7 @@ async function runTask(deps: Deps, task: UpkeepTask): Promise<unknown> {
     case 'abandoned_calls':
       return sweepAbandonedCalls(deps);
     case 'prune':
-      return pruneReceipts(deps.database.db, new Date(deps.clock.now().getTime() - RECEIPT_RETENTION_MS));
+      return pruneReceipts(deps.database.db, new Date(deps.clock.now().getTime() - RECEIPT_ANSWER_RETENTION_MS));
     default: {
       const never: never = task;
       throw new Error(`unknown upkeep task ${String(never)}`);

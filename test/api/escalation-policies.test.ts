@@ -108,7 +108,7 @@ describe('escalation policies', () => {
       name: 'Shapeless',
       repeat: 11,
       levels: [
-        { ackTimeoutSeconds: 10, targets: [] },
+        { ackTimeoutSeconds: 0, targets: [] },
         { ackTimeoutSeconds: 90_000, targets: [{ type: 'engineer', engineerId: engOne }, { type: 'engineer', engineerId: engOne }] },
         { ackTimeoutSeconds: 60, targets: [{ type: 'team', teamId: 1 }] },
       ],
@@ -122,6 +122,10 @@ describe('escalation policies', () => {
       'levels.2.targets.0.type',
       'repeat',
     ]);
+    // Below the floor (MIN_ACK_TIMEOUT_SECONDS, 30 s) is refused once the shape is right.
+    const short = await api.post('/escalation-policies', { name: 'Hasty', levels: [{ ackTimeoutSeconds: 29, targets: [{ type: 'engineer', engineerId: engOne }] }] });
+    expect(short.status).toBe(422);
+    expect(short.body.errors).toEqual([{ field: 'levels.0.ackTimeoutSeconds', message: 'must be at least 30 seconds' }]);
     const empty = await api.post('/escalation-policies', { name: 'Nobody', levels: [] });
     expect(fields(empty.body)).toEqual(['levels']);
   });

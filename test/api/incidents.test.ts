@@ -232,8 +232,8 @@ describe('API rate limit', () => {
   });
 
   it("knows a client behind Fly's proxy by the address the proxy saw, not by what the client wrote in X-Forwarded-For", async () => {
-    const limited = await startTestService({ env: { API_RATE_LIMIT_PER_MINUTE: '2' } });
-    // inject comes from 127.0.0.1, standing in for Fly's proxy, which appends the address it
+    const limited = await startTestService({ env: { API_RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '2' } });
+    // TRUST_PROXY=2, as fly.toml sets it. inject comes from 127.0.0.1, standing in for Fly's proxy, which appends the address it
     // accepted the connection from and then the app's own address to what the client sent.
     const flyAnycast = '66.241.125.59';
     const from = (forwardedFor: string) =>

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerOnce, pruneReceipts, receiptKey } from '../../src/db/webhook-receipts.js';
+import { PRUNED_ANSWER, answerOnce, pruneReceipts, receiptKey } from '../../src/db/webhook-receipts.js';
 import type { Database } from '../../src/db/client.js';
 import { createTestDatabase } from '../support/database.js';
 
@@ -37,8 +37,23 @@ describe('webhook receipts', () => {
     expect(receiptKey('CA1', '/twilio/voice/step', { Digits: '1' })).not.toBe(receiptKey('CA1', '/twilio/voice/step', { Digits: '2' }));
   });
 
-  it('prunes receipts older than the cut-off', async () => {
-    await answerOnce(database.db, 'old', async () => ({ answer: { statusCode: 200, contentType: 'text/xml', body: '' }, after: [] }));
+  it('prunes the answers of receipts older than the cut-off', async () => {
+    await answerOnce(database.db, 'old', async () => ({ answer: { statusCode: 200, contentType: 'text/xml', body: '<Response>long ago</Response>' }, after: [] }));
     expect(await pruneReceipts(database.db, new Date(Date.parse('2999-01-01')))).toBeGreaterThan(0);
+    expect(await pruneReceipts(database.db, new Date(Date.parse('2999-01-01')))).toBe(0);
+  });
+
+  it('keeps the key of a pruned receipt: the same webhook replayed later gets an empty answer and runs nothing', async () => {
+    const key = receiptKey('SM3', '/twilio/sms', { Body: 'BLOCKER sap caido', MessageSid: 'SM3' });
+    let runs = 0;
+    const work = async () => {
+      runs += 1;
+      return { answer: { statusCode: 200, contentType: 'text/xml', body: '<Response><Message>Incidente 7 abierto</Message></Response>' }, after: ['page'] };
+    };
+    await answerOnce(database.db, key, work);
+    await pruneReceipts(database.db, new Date(Date.parse('2999-01-01')));
+    const replay = await answerOnce(database.db, key, work);
+    expect(runs).toBe(1);
+    expect(replay).toEqual({ answer: PRUNED_ANSWER, after: [], replay: true });
   });
 });

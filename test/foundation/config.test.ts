@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, parseTrustProxy } from '../../src/config.js';
 
 const valid = {
   PUBLIC_BASE_URL: 'https://standby.example.com/',
@@ -47,5 +47,15 @@ describe('configuration', () => {
     const config = loadConfig({ ...valid, WORKING_HOURS_HOLIDAYS: '2026-12-25, 2027-01-01' });
     expect(config.WORKING_HOURS_HOLIDAYS).toEqual(['2026-12-25', '2027-01-01']);
     expect(() => loadConfig({ ...valid, WORKING_HOURS_HOLIDAYS: '25/12/2026' })).toThrow(/WORKING_HOURS_HOLIDAYS/);
+  });
+
+  it('trusts no proxy unless TRUST_PROXY says how many hops or which addresses', () => {
+    expect(loadConfig(valid).TRUST_PROXY).toBe('');
+    expect(parseTrustProxy(loadConfig(valid).TRUST_PROXY)).toEqual({ kind: 'off' });
+    expect(parseTrustProxy(loadConfig({ ...valid, TRUST_PROXY: '2' }).TRUST_PROXY)).toEqual({ kind: 'hops', hops: 2 });
+    expect(parseTrustProxy(loadConfig({ ...valid, TRUST_PROXY: '10.0.0.0/8, fdaa::/16,127.0.0.1' }).TRUST_PROXY)).toEqual({ kind: 'cidrs', cidrs: ['10.0.0.0/8', 'fdaa::/16', '127.0.0.1'] });
+    for (const bad of ['true', 'all', '11', '10.0.0.0/33', 'fly', '300.1.1.1']) {
+      expect(() => loadConfig({ ...valid, TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: off, a hop count/);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { demo, loadDemoData } from '../../src/app/demo-data.js';
 import { reconcile, type ReconcileResult } from '../../src/app/reconcile.js';
 import { heartbeat } from '../../src/worker/upkeep.js';
 import { buildApp, type App } from '../../src/http/app.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createTwilioClient } from '../../src/twilio/client.js';
 import { Scheduler } from '../../src/worker/scheduler.js';
 import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
@@ -55,6 +55,7 @@ export interface WorldOptions {
   port?: number;
   /** /sim as `npm run dev` shows it: the demo phones, labelled numbers and the incidents panel. */
   demoPhones?: boolean;
+  logger?: Logger;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -75,7 +76,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const liveConfig = { ...config, TWILIO_API_BASE_URL: sim.url };
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   const scheduler = new Scheduler(redis, clock, `t${randomBytes(5).toString('hex')}`);
-  const logger = createLogger(liveConfig.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(liveConfig.LOG_LEVEL);
   const deps: Deps = { config: liveConfig, clock, database, redis, logger, scheduler, twilio: createTwilioClient(liveConfig) };
   await loadDemoData(database.db, clock.now());
   const app = await buildApp(deps);

@@ -23,11 +23,16 @@ export {
   type IntegrationChoice,
 } from './eligibility.js';
 export {
+  VERIFIED_REPORTER,
   decideIntake,
+  mayFollowIncident,
   type AppendToIncidentEffect,
+  type IdentifiedBy,
   type IntakeChannel,
   type IntakeDecision,
   type LogOutOfScopeEffect,
+  type NoteOnOpenIncidentEffect,
   type OpenIncidentEffect,
+  type Reporter,
 } from './intake.js';
 export { INTEGRATION_MENU_SIZE, NOT_LISTED_DIGIT, integrationMenu } from './integration-menu.js';

@@ -61,6 +61,13 @@ function smsTexts(c: Catalogue, hours: SupportHoursFacts): string[] {
     e.missingText({ example: 'REPLY 123 <text>' }),
     e.unknownCommand(),
     e.help(),
+    s.reportNoted(),
+    e.notAllowed({ reference: 123456 }),
+    e.reassignedToYou({ reference: 123456, customerName: 'Acme Retail', integrationName: 'Salesforce sync' }),
+    e.reassignedAway({ reference: 123456, engineerName: 'Eng Two' }),
+    e.pageSms({ ...page, description: 'long '.repeat(100), codeOnlyCaller: { phone: '+5491150000881' } }),
+    e.pageSms({ ...page, codeOnlyCaller: { phone: null } }),
+    e.escalationExhausted({ ...page, description: 'long '.repeat(100), codeOnlyCaller: { phone: '+5491150000881' } }),
   ];
 }
 
@@ -88,6 +95,9 @@ function voiceTexts(c: Catalogue, hours: SupportHoursFacts): string[] {
     c.engineer.pageVoice(page),
     c.engineer.voiceAcknowledged({ reference: 123 }),
     c.engineer.voiceEscalated({ reference: 123 }),
+    c.engineer.voiceNotAllowed({ reference: 123 }),
+    c.engineer.pageVoice({ ...page, codeOnlyCaller: { phone: '+5491150000881' } }),
+    v.reportNoted(),
   ];
 }
 
@@ -110,6 +120,13 @@ describe('the catalogue', () => {
         expect(text).not.toMatch(/undefined|NaN|\[object|\$\{| {2}/);
       }
     }
+  });
+
+  it.each(LANGUAGES)('in %s, a page about a caller identified by code only says so, and spells the number when spoken', (language) => {
+    const m = messages(language).engineer;
+    expect(m.pageSms({ ...page, codeOnlyCaller: { phone: '+5491150000881' } })).toContain('+5491150000881');
+    expect(m.pageSms(page)).not.toContain('+549');
+    expect(m.pageVoice({ ...page, codeOnlyCaller: { phone: '+5491150000881' } })).toContain('5, 4, 9, 1, 1, 5, 0, 0, 0, 0, 8, 8, 1');
   });
 
   it.each(LANGUAGES)('in %s, every SMS fits in 320 characters, even with very long customer or engineer text', (language) => {

@@ -41,6 +41,12 @@ export interface PageDetails {
   customerName: string;
   integrationName: string;
   description: string;
+  /**
+   * Set when the reporter was identified only by a customer code typed on the shared number (no
+   * dedicated number, no registered caller ID): the page says so, and from which number (null:
+   * caller ID withheld).
+   */
+  codeOnlyCaller?: { phone: string | null };
 }
 
 /**
@@ -78,6 +84,8 @@ export interface Catalogue {
     integrationMenu(p: { options: readonly MenuOption[]; notListedDigit: number }): string;
     incidentOpened(): string;
     repeatContact(p: { reference: number }): string;
+    /** To a caller identified only by customer code whose report joined an incident they are not told about. */
+    reportNoted(): string;
     recordDescription(): string;
     readBackReference(p: { reference: number }): string;
     goodbye(): string;
@@ -96,6 +104,8 @@ export interface Catalogue {
     notUnderstood(): string;
     incidentOpened(p: { reference: number; severity: CoveredSeverity; integrationName: string; askDescription: boolean }): string;
     repeatContact(p: { reference: number }): string;
+    /** To a texter identified only by customer code whose report joined an incident they are not told about. */
+    reportNoted(): string;
     whichIncident(p: { references: readonly number[] }): string;
     tooManyAttempts(): string;
     /** Answered when a text could not be handled yet (the database is down): it is kept and will be acted on. */
@@ -129,6 +139,16 @@ export interface Catalogue {
     escalationExhausted(p: PageDetails): string;
     noOpenPage(): string;
     incidentNotFound(p: { reference: number }): string;
+    /**
+     * The answer to an engineer who may not act on the incident (not paged, not on call, not the one
+     * who has it) or who named one that does not exist: the same words either way.
+     */
+    notAllowed(p: { reference: number }): string;
+    voiceNotAllowed(p: { reference: number }): string;
+    /** An admin gave the incident to this engineer. */
+    reassignedToYou(p: { reference: number; customerName: string; integrationName: string }): string;
+    /** An admin gave this engineer's incident to someone else. */
+    reassignedAway(p: { reference: number; engineerName: string }): string;
     /** To the engineer who has the incident: the customer called the standby line again about it. */
     customerCalledAgain(p: { reference: number; customerName: string; phone: string | null }): string;
     /** To the paged engineers: the caller's recorded description, transcribed after the page went out. */

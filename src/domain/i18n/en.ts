@@ -1,4 +1,4 @@
-import type { Catalogue, CalendarMoment, SupportHoursFacts } from './catalogue.js';
+import type { Catalogue, CalendarMoment, SupportHoursFacts, PageDetails } from './catalogue.js';
 import { spellDigits } from './language.js';
 import { clause, fitWithin, joinReferences, truncate } from './text.js';
 
@@ -59,6 +59,9 @@ function menu(options: readonly { digit: number; name: string }[], notListedDigi
   return [...options.map((o) => `${o.digit} ${o.name}`), `${notListedDigit} not listed`].join(', ');
 }
 
+/** The page's words about a reporter identified only by customer code ('' otherwise). */
+const codeOnlyNote = (p: PageDetails, spoken = false): string => (p.codeOnlyCaller ? ` Identified only by customer code, from ${p.codeOnlyCaller.phone ? (spoken ? spellDigits(p.codeOnlyCaller.phone) : p.codeOnlyCaller.phone) : 'a withheld number'}.` : '');
+
 export const en: Catalogue = {
   calendar: {
     weekday: (w) => WEEKDAYS[w - 1] ?? '',
@@ -87,6 +90,7 @@ export const en: Catalogue = {
       `Which integration is failing? ${options.map((o) => `For ${o.name}, press ${o.digit}.`).join(' ')} If it is not listed, press ${notListedDigit}.`,
     incidentOpened: () => 'We have opened your incident and are paging the on-call engineer now.',
     repeatContact: ({ reference }) => `Your report was added to incident ${spellDigits(reference)}, which is already open for this integration.`,
+    reportNoted: () => 'Thank you. Your report has been recorded for the engineers. For updates on your incidents, please call or text from a phone registered with us.',
     recordDescription: () => 'After the beep, briefly describe the problem. Press the pound key when you are done.',
     readBackReference: ({ reference }) =>
       `Your incident number is ${spellDigits(reference)}. Again: ${spellDigits(reference)}.`,
@@ -107,6 +111,7 @@ export const en: Catalogue = {
       `Incident ${reference} opened (${severityLabel(severity)}, ${integrationName}). We are paging the on-call engineer now.` +
       (askDescription ? ' Reply with a short description of the problem.' : ''),
     repeatContact: ({ reference }) => `Your report was added to incident ${reference}, already open for this integration.`,
+    reportNoted: () => 'Thank you, your report was recorded for the engineers. For updates on your incidents, call or text from a phone registered with us.',
     whichIncident: ({ references }) =>
       `You have open incidents ${joinReferences(references)}. Start your message with the incident number, e.g. "${references[0] ?? 123} the orders still fail".`,
     tooManyAttempts: () => 'We could not complete your report. Text HELP for instructions, or call this number.',
@@ -128,10 +133,10 @@ export const en: Catalogue = {
       fitWithin(
         `${severityLabel(p.severity)} incident ${p.reference} ${p.customerName} – ${p.integrationName}: `,
         clause(p.description, '(no description yet)'),
-        `. Reply ACK ${p.reference} to acknowledge, ESC ${p.reference} to escalate`,
+        `.${codeOnlyNote(p)} Reply ACK ${p.reference} to acknowledge, ESC ${p.reference} to escalate`,
       ),
     pageVoice: (p) =>
-      `This is Standby. ${p.severity === 'blocker' ? 'Blocker' : 'High'} incident ${spellDigits(p.reference)} for ${p.customerName}, ${p.integrationName}. ${truncate(p.description, 200)} Press 1 to acknowledge, 2 to escalate now.`,
+      `This is Standby. ${p.severity === 'blocker' ? 'Blocker' : 'High'} incident ${spellDigits(p.reference)} for ${p.customerName}, ${p.integrationName}. ${truncate(p.description, 200)}${codeOnlyNote(p, true)} Press 1 to acknowledge, 2 to escalate now.`,
     voiceAcknowledged: ({ reference }) => `Incident ${spellDigits(reference)} acknowledged. The customer has been told. Goodbye.`,
     voiceEscalated: ({ reference }) => `Incident ${spellDigits(reference)} escalated to the next level. Goodbye.`,
     ackConfirmed: ({ reference, customerName }) =>
@@ -148,10 +153,14 @@ export const en: Catalogue = {
       fitWithin(
         `Nobody acknowledged ${severityLabel(p.severity)} incident ${p.reference} ${p.customerName} – ${p.integrationName}: `,
         clause(p.description, '(no description yet)'),
-        `. Reply ACK ${p.reference} to take it.`,
+        `.${codeOnlyNote(p)} Reply ACK ${p.reference} to take it.`,
       ),
     noOpenPage: () => 'You have no open page.',
     incidentNotFound: ({ reference }) => `There is no incident ${reference}.`,
+    notAllowed: ({ reference }) => `You cannot act on incident ${reference}: only the engineers paged for it or on call, or the one who has it, can. Check the number.`,
+    voiceNotAllowed: ({ reference }) => `You cannot act on incident ${spellDigits(reference)}. Goodbye.`,
+    reassignedToYou: ({ reference, customerName, integrationName }) => `Incident ${reference} (${customerName}, ${integrationName}) is now yours. Write to the customer with REPLY ${reference} <text>.`,
+    reassignedAway: ({ reference, engineerName }) => `Incident ${reference} was reassigned to ${engineerName}. No action needed.`,
     customerCalledAgain: ({ reference, customerName, phone }) => `${customerName} called again about incident ${reference}${phone ? ` from ${phone}` : ''}. Write to them with REPLY ${reference} <text>.`,
     descriptionArrived: ({ reference, customerName, text }) => fitWithin(`Incident ${reference} (${customerName}), the caller said: `, text, ''),
     incidentClosed: ({ reference }) => `Incident ${reference} is already closed.`,

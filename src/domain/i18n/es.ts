@@ -1,4 +1,4 @@
-import type { Catalogue, CalendarMoment, SupportHoursFacts } from './catalogue.js';
+import type { Catalogue, CalendarMoment, SupportHoursFacts, PageDetails } from './catalogue.js';
 import { spellDigits } from './language.js';
 import { clause, fitWithin, joinReferences, truncate } from './text.js';
 
@@ -64,6 +64,9 @@ function menu(options: readonly { digit: number; name: string }[], notListedDigi
   return [...options.map((o) => `${o.digit} ${o.name}`), `${notListedDigit} no está en la lista`].join(', ');
 }
 
+/** The page's words about a reporter identified only by customer code ('' otherwise). */
+const codeOnlyNote = (p: PageDetails, spoken = false): string => (p.codeOnlyCaller ? ` Se identificó solo con el código de cliente, desde ${p.codeOnlyCaller.phone ? (spoken ? spellDigits(p.codeOnlyCaller.phone) : p.codeOnlyCaller.phone) : 'un número oculto'}.` : '');
+
 export const es: Catalogue = {
   calendar: {
     weekday: (w) => WEEKDAYS[w - 1] ?? '',
@@ -92,6 +95,7 @@ export const es: Catalogue = {
       `¿Qué integración está fallando? ${options.map((o) => `Para ${o.name}, marque ${o.digit}.`).join(' ')} Si no está en la lista, marque ${notListedDigit}.`,
     incidentOpened: () => 'Abrimos su incidente y ya estamos avisando al ingeniero de guardia.',
     repeatContact: ({ reference }) => `Agregamos su reporte al incidente ${spellDigits(reference)}, que ya estaba abierto para esta integración.`,
+    reportNoted: () => 'Gracias. Registramos su reporte para los ingenieros. Para novedades sobre sus incidentes, llame o escriba desde un teléfono registrado.',
     recordDescription: () => 'Después del tono, describa brevemente el problema. Al terminar, presione la tecla numeral.',
     readBackReference: ({ reference }) => `Su número de incidente es ${spellDigits(reference)}. Repito: ${spellDigits(reference)}.`,
     goodbye: () => 'Le avisaremos apenas un ingeniero tome su caso. Gracias, hasta luego.',
@@ -111,6 +115,7 @@ export const es: Catalogue = {
       `Incidente ${reference} abierto (${severityLabel(severity)}, ${integrationName}). Ya estamos avisando al ingeniero de guardia.` +
       (askDescription ? ' Responda con una breve descripción del problema.' : ''),
     repeatContact: ({ reference }) => `Agregamos su reporte al incidente ${reference}, ya abierto para esta integración.`,
+    reportNoted: () => 'Gracias, registramos su reporte para los ingenieros. Para novedades sobre sus incidentes, llame o escriba desde un teléfono registrado.',
     whichIncident: ({ references }) =>
       `Tiene los incidentes abiertos ${joinReferences(references)}. Empiece su mensaje con el número de incidente, p. ej. "${references[0] ?? 123} siguen fallando los pedidos".`,
     tooManyAttempts: () => 'No pudimos completar su reporte. Envíe AYUDA para ver instrucciones, o llame a este número.',
@@ -132,10 +137,10 @@ export const es: Catalogue = {
       fitWithin(
         `${severityLabel(p.severity)} incidente ${p.reference} ${p.customerName} – ${p.integrationName}: `,
         clause(p.description, '(aún sin descripción)'),
-        `. Responda ACK ${p.reference} para tomarlo, ESC ${p.reference} para escalar`,
+        `.${codeOnlyNote(p)} Responda ACK ${p.reference} para tomarlo, ESC ${p.reference} para escalar`,
       ),
     pageVoice: (p) =>
-      `Habla Standby. Incidente ${p.severity === 'blocker' ? 'bloqueante' : 'de prioridad alta'} ${spellDigits(p.reference)} de ${p.customerName}, ${p.integrationName}. ${truncate(p.description, 200)} Marque 1 para tomarlo, 2 para escalar ahora.`,
+      `Habla Standby. Incidente ${p.severity === 'blocker' ? 'bloqueante' : 'de prioridad alta'} ${spellDigits(p.reference)} de ${p.customerName}, ${p.integrationName}. ${truncate(p.description, 200)}${codeOnlyNote(p, true)} Marque 1 para tomarlo, 2 para escalar ahora.`,
     voiceAcknowledged: ({ reference }) => `Incidente ${spellDigits(reference)} tomado. Ya le avisamos al cliente. Hasta luego.`,
     voiceEscalated: ({ reference }) => `Incidente ${spellDigits(reference)} escalado al siguiente nivel. Hasta luego.`,
     ackConfirmed: ({ reference, customerName }) =>
@@ -152,10 +157,14 @@ export const es: Catalogue = {
       fitWithin(
         `Nadie tomó el incidente ${severityLabel(p.severity)} ${p.reference} ${p.customerName} – ${p.integrationName}: `,
         clause(p.description, '(aún sin descripción)'),
-        `. Responda ACK ${p.reference} para tomarlo.`,
+        `.${codeOnlyNote(p)} Responda ACK ${p.reference} para tomarlo.`,
       ),
     noOpenPage: () => 'No tiene alertas abiertas.',
     incidentNotFound: ({ reference }) => `No existe el incidente ${reference}.`,
+    notAllowed: ({ reference }) => `No puede actuar sobre el incidente ${reference}: solo pueden los ingenieros alertados o de guardia, o quien lo tomó. Revise el número.`,
+    voiceNotAllowed: ({ reference }) => `No puede actuar sobre el incidente ${spellDigits(reference)}. Hasta luego.`,
+    reassignedToYou: ({ reference, customerName, integrationName }) => `El incidente ${reference} (${customerName}, ${integrationName}) ahora es suyo. Escríbale al cliente con REPLY ${reference} <texto>.`,
+    reassignedAway: ({ reference, engineerName }) => `El incidente ${reference} fue reasignado a ${engineerName}. No hace falta que haga nada.`,
     customerCalledAgain: ({ reference, customerName, phone }) => `${customerName} volvió a llamar por el incidente ${reference}${phone ? ` desde ${phone}` : ''}. Escríbale con REPLY ${reference} <texto>.`,
     descriptionArrived: ({ reference, customerName, text }) => fitWithin(`Incidente ${reference} (${customerName}), el cliente dijo: `, text, ''),
     incidentClosed: ({ reference }) => `El incidente ${reference} ya está cerrado.`,

@@ -1,4 +1,4 @@
-import type { Catalogue, CalendarMoment, SupportHoursFacts } from './catalogue.js';
+import type { Catalogue, CalendarMoment, SupportHoursFacts, PageDetails } from './catalogue.js';
 import { spellDigits } from './language.js';
 import { clause, fitWithin, joinReferences, truncate } from './text.js';
 
@@ -69,6 +69,9 @@ function menu(options: readonly { digit: number; name: string }[], notListedDigi
   return [...options.map((o) => `${o.digit} ${o.name}`), `${notListedDigit} não está na lista`].join(', ');
 }
 
+/** The page's words about a reporter identified only by customer code ('' otherwise). */
+const codeOnlyNote = (p: PageDetails, spoken = false): string => (p.codeOnlyCaller ? ` Identificado só pelo código de cliente, do ${p.codeOnlyCaller.phone ? (spoken ? spellDigits(p.codeOnlyCaller.phone) : p.codeOnlyCaller.phone) : 'número oculto'}.` : '');
+
 export const pt: Catalogue = {
   calendar: {
     weekday: (w) => WEEKDAYS[w - 1] ?? '',
@@ -97,6 +100,7 @@ export const pt: Catalogue = {
       `Qual integração está com falha? ${options.map((o) => `Para ${o.name}, digite ${o.digit}.`).join(' ')} Se não estiver na lista, digite ${notListedDigit}.`,
     incidentOpened: () => 'Abrimos o seu incidente e já estamos chamando o engenheiro de plantão.',
     repeatContact: ({ reference }) => `Adicionamos o seu relato ao incidente ${spellDigits(reference)}, que já estava aberto para esta integração.`,
+    reportNoted: () => 'Obrigado. Registramos o seu relato para os engenheiros. Para novidades sobre os seus incidentes, ligue ou escreva de um telefone cadastrado.',
     recordDescription: () => 'Após o sinal, descreva brevemente o problema. Ao terminar, digite a tecla jogo da velha.',
     readBackReference: ({ reference }) => `O número do seu incidente é ${spellDigits(reference)}. Repetindo: ${spellDigits(reference)}.`,
     goodbye: () => 'Avisaremos assim que um engenheiro assumir o seu caso. Obrigado, até logo.',
@@ -116,6 +120,7 @@ export const pt: Catalogue = {
       `Incidente ${reference} aberto (${severityLabel(severity)}, ${integrationName}). Já estamos chamando o engenheiro de plantão.` +
       (askDescription ? ' Responda com uma breve descrição do problema.' : ''),
     repeatContact: ({ reference }) => `Adicionamos o seu relato ao incidente ${reference}, já aberto para esta integração.`,
+    reportNoted: () => 'Obrigado, registramos o seu relato para os engenheiros. Para novidades sobre os seus incidentes, ligue ou escreva de um telefone cadastrado.',
     whichIncident: ({ references }) =>
       `Você tem os incidentes abertos ${joinReferences(references)}. Comece a mensagem com o número do incidente, ex. "${references[0] ?? 123} os pedidos continuam falhando".`,
     tooManyAttempts: () => 'Não conseguimos concluir o seu relato. Envie AJUDA para ver as instruções, ou ligue para este número.',
@@ -137,10 +142,10 @@ export const pt: Catalogue = {
       fitWithin(
         `${severityLabel(p.severity)} incidente ${p.reference} ${p.customerName} – ${p.integrationName}: `,
         clause(p.description, '(ainda sem descrição)'),
-        `. Responda ACK ${p.reference} para assumir, ESC ${p.reference} para escalar`,
+        `.${codeOnlyNote(p)} Responda ACK ${p.reference} para assumir, ESC ${p.reference} para escalar`,
       ),
     pageVoice: (p) =>
-      `Aqui é o Standby. Incidente ${p.severity === 'blocker' ? 'bloqueante' : 'de prioridade alta'} ${spellDigits(p.reference)} de ${p.customerName}, ${p.integrationName}. ${truncate(p.description, 200)} Digite 1 para assumir, 2 para escalar agora.`,
+      `Aqui é o Standby. Incidente ${p.severity === 'blocker' ? 'bloqueante' : 'de prioridade alta'} ${spellDigits(p.reference)} de ${p.customerName}, ${p.integrationName}. ${truncate(p.description, 200)}${codeOnlyNote(p, true)} Digite 1 para assumir, 2 para escalar agora.`,
     voiceAcknowledged: ({ reference }) => `Incidente ${spellDigits(reference)} assumido. O cliente já foi avisado. Até logo.`,
     voiceEscalated: ({ reference }) => `Incidente ${spellDigits(reference)} escalado para o próximo nível. Até logo.`,
     ackConfirmed: ({ reference, customerName }) =>
@@ -157,10 +162,14 @@ export const pt: Catalogue = {
       fitWithin(
         `Ninguém assumiu o incidente ${severityLabel(p.severity)} ${p.reference} ${p.customerName} – ${p.integrationName}: `,
         clause(p.description, '(ainda sem descrição)'),
-        `. Responda ACK ${p.reference} para assumir.`,
+        `.${codeOnlyNote(p)} Responda ACK ${p.reference} para assumir.`,
       ),
     noOpenPage: () => 'Você não tem chamados abertos.',
     incidentNotFound: ({ reference }) => `Não existe o incidente ${reference}.`,
+    notAllowed: ({ reference }) => `Você não pode agir sobre o incidente ${reference}: só podem os engenheiros alertados ou de plantão, ou quem o assumiu. Confira o número.`,
+    voiceNotAllowed: ({ reference }) => `Você não pode agir sobre o incidente ${spellDigits(reference)}. Até logo.`,
+    reassignedToYou: ({ reference, customerName, integrationName }) => `O incidente ${reference} (${customerName}, ${integrationName}) agora é seu. Escreva ao cliente com REPLY ${reference} <texto>.`,
+    reassignedAway: ({ reference, engineerName }) => `O incidente ${reference} foi reatribuído a ${engineerName}. Nenhuma ação necessária.`,
     customerCalledAgain: ({ reference, customerName, phone }) => `${customerName} ligou de novo sobre o incidente ${reference}${phone ? ` do ${phone}` : ''}. Escreva com REPLY ${reference} <texto>.`,
     descriptionArrived: ({ reference, customerName, text }) => fitWithin(`Incidente ${reference} (${customerName}), o cliente disse: `, text, ''),
     incidentClosed: ({ reference }) => `O incidente ${reference} já está fechado.`,

@@ -198,6 +198,7 @@ describe('an eligible call', () => {
         description: '',
         language: 'es',
         firstContactAt: DEMO_NOW,
+        identifiedBy: 'caller_id',
       },
     ]);
     expect(spoken(decided)).toBe(
@@ -239,6 +240,32 @@ describe('an eligible call', () => {
     call.press('2');
     call.incidentOpened(77);
     expect(spoken(call.silence())).toMatch(/^Su número de incidente es 7, 7\./);
+  });
+});
+
+describe('a caller identified only by the customer code', () => {
+  const stranger = (files: Map<number, CustomerFile> = new Map()) => new Call('+5491177777777', SHARED_NUMBER, files);
+  const reachIntegrationMenu = (call: Call) => {
+    call.dial();
+    call.press('1'); // español
+    call.press('1001#');
+    call.press('1'); // Blocker
+  };
+
+  it('may open an incident, which is marked as reported by code only', () => {
+    const call = stranger();
+    reachIntegrationMenu(call);
+    expect(call.press('1').effects).toMatchObject([{ type: 'open_incident', integrationId: 101, identifiedBy: 'customer_code' }]);
+  });
+
+  it('reporting an integration with an open incident hears nothing about it: noted there, and the call ends', () => {
+    const call = stranger(new Map([[1, withOpenIncident(ACME, 123, 101)]]));
+    reachIntegrationMenu(call);
+    const step = call.press('1');
+    expect(step.effects).toEqual([{ type: 'note_on_open_incident', channel: 'voice', customerId: 1, reference: 123, severity: 'blocker', text: '' }]);
+    expect(spoken(step)).toBe('Gracias. Registramos su reporte para los ingenieros. Para novedades sobre sus incidentes, llame o escriba desde un teléfono registrado.');
+    expect(step.hangup).toBe(true);
+    expect(step.record).toBeUndefined();
   });
 });
 

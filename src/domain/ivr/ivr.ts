@@ -1,6 +1,6 @@
 import { isCoveredSeverity, type CoveredSeverity, type CustomerFile, type OutOfScopeReason, type ReportedSeverity } from '../eligibility/contract.js';
 import { assertNever, checkCustomerCoverage, type IntegrationChoice } from '../eligibility/eligibility.js';
-import { decideIntake, type AppendToIncidentEffect, type LogOutOfScopeEffect, type OpenIncidentEffect } from '../eligibility/intake.js';
+import { decideIntake, type AppendToIncidentEffect, type IdentifiedBy, type LogOutOfScopeEffect, type NoteOnOpenIncidentEffect, type OpenIncidentEffect } from '../eligibility/intake.js';
 import { NOT_LISTED_DIGIT, integrationMenu } from '../eligibility/integration-menu.js';
 import { supportHoursFacts } from '../hours/calendar-moment.js';
 import type { SupportCenter } from '../hours/working-hours.js';
@@ -16,6 +16,14 @@ const MENU_GATHER: Gather = { numDigits: 1, timeoutSeconds: 6, finishOnKey: '' }
 const CODE_GATHER: Gather = { numDigits: null, timeoutSeconds: 10, finishOnKey: '#' };
 const DESCRIPTION_RECORDING: RecordSpec = { maxLengthSeconds: 120, timeoutSeconds: 5, finishOnKey: '#', playBeep: true, transcribe: true };
 
+/**
+ * How the caller was identified. Absent only in a call that started before this was kept, which is
+ * read as caller ID.
+ */
+interface Identified {
+  identifiedBy?: IdentifiedBy;
+}
+
 interface CallFacts {
   /** ISO instant the call arrived: the first contact the SLA counts from and the instant eligibility is judged at. */
   callStartedAt: string;
@@ -28,9 +36,10 @@ interface CallFacts {
 export type IvrState =
   | (CallFacts & { step: 'choose_language'; attempts: number })
   | (CallFacts & { step: 'customer_code'; attempts: number; language: Language })
-  | (CallFacts & { step: 'severity'; attempts: number; language: Language; customerId: number })
-  | (CallFacts & { step: 'integration'; attempts: number; language: Language; customerId: number; severity: CoveredSeverity; menu: number[] })
-  | (CallFacts & {
+  | (CallFacts & Identified & { step: 'severity'; attempts: number; language: Language; customerId: number })
+  | (CallFacts & Identified & { step: 'integration'; attempts: number; language: Language; customerId: number; severity: CoveredSeverity; menu: number[] })
+  | (CallFacts &
+      Identified & {
       step: 'recording';
       language: Language;
       customerId: number;
@@ -68,6 +77,7 @@ export interface RecordSpec {
 export type IvrEffect =
   | OpenIncidentEffect
   | AppendToIncidentEffect
+  | NoteOnOpenIncidentEffect
   | LogOutOfScopeEffect
   | { type: 'caller_identified'; customerId: number; by: 'dialled_number' | 'caller_id' | 'customer_code' }
   | { type: 'intake_abandoned'; step: IvrState['step']; customerId: number | null };
@@ -153,17 +163,18 @@ function start(ctx: IvrContext): IvrStep {
   const by = ctx.dialledNumberOwner ? 'dialled_number' : 'caller_id';
   const language = file.customer.language;
   const welcome = say(language, messages(language).ivr.welcome({ customerName: file.customer.name }));
-  return identifiedCall(file, language, callStartedAt, [welcome], { type: 'caller_identified', customerId: file.customer.id, by }, ctx);
+  return identifiedCall(file, language, callStartedAt, [welcome], by, ctx);
 }
 
 /** The caller is known: reject at once if not covered, else ask the severity. */
-function identifiedCall(file: CustomerFile, language: Language, callStartedAt: string, said: Prompt[], identified: IvrEffect, ctx: IvrContext): IvrStep {
+function identifiedCall(file: CustomerFile, language: Language, callStartedAt: string, said: Prompt[], by: IdentifiedBy, ctx: IvrContext): IvrStep {
+  const identified: IvrEffect = { type: 'caller_identified', customerId: file.customer.id, by };
   const coverage = checkCustomerCoverage(file.customer, file.contracts, new Date(callStartedAt));
   if (!coverage.ok) {
     return outOfScope(file, coverage.reason, language, callStartedAt, null, null, said, ctx, [identified]);
   }
   return {
-    state: { step: 'severity', callStartedAt, attempts: 0, language, customerId: file.customer.id },
+    state: { step: 'severity', callStartedAt, attempts: 0, language, customerId: file.customer.id, identifiedBy: by },
     say: [...said, say(language, messages(language).ivr.severityMenu())],
     gather: MENU_GATHER,
     effects: [identified],
@@ -194,7 +205,7 @@ function customerCode(state: Extract<IvrState, { step: 'customer_code' }>, input
   const owner = ctx.typedCodeOwner;
   if (code !== null && owner && owner.customer.code === code) {
     const thanks = say(language, ivr.identified({ customerName: owner.customer.name }));
-    return identifiedCall(owner, language, state.callStartedAt, [thanks], { type: 'caller_identified', customerId: owner.customer.id, by: 'customer_code' }, ctx);
+    return identifiedCall(owner, language, state.callStartedAt, [thanks], 'customer_code', ctx);
   }
   const attempts = state.attempts + 1;
   if (code === null) {
@@ -229,7 +240,7 @@ function severity(state: Extract<IvrState, { step: 'severity' }>, input: IvrInpu
   }
   const menu = integrationMenu(file.integrations);
   return {
-    state: { step: 'integration', callStartedAt: state.callStartedAt, attempts: 0, language, customerId: state.customerId, severity: chosen, menu: menu.map((i) => i.id) },
+    state: { step: 'integration', callStartedAt: state.callStartedAt, attempts: 0, language, customerId: state.customerId, identifiedBy: state.identifiedBy, severity: chosen, menu: menu.map((i) => i.id) },
     say: [say(language, integrationPrompt(file, menu.map((i) => i.id), language))],
     gather: MENU_GATHER,
     effects: [],
@@ -252,8 +263,10 @@ function integration(state: Extract<IvrState, { step: 'integration' }>, input: I
 
   const ivr = messages(language).ivr;
   const contactAt = new Date(state.callStartedAt);
-  const decision = decideIntake(file, contactAt, state.severity, choice);
-  const base = { callStartedAt: state.callStartedAt, language, customerId: state.customerId };
+  const identifiedBy = state.identifiedBy ?? 'caller_id';
+  // A call opens at most one incident, so a code-only caller follows none that was open before it.
+  const decision = decideIntake(file, contactAt, state.severity, choice, { identifiedBy });
+  const base = { callStartedAt: state.callStartedAt, language, customerId: state.customerId, identifiedBy };
   switch (decision.outcome) {
     case 'out_of_scope': {
       const integrationId = choice.kind === 'listed' ? choice.integration.id : null;
@@ -276,8 +289,17 @@ function integration(state: Extract<IvrState, { step: 'integration' }>, input: I
             description: '',
             language,
             firstContactAt: contactAt,
+            identifiedBy,
           },
         ],
+      };
+    case 'note_on_open_incident':
+      // Identified only by the code: noted on the open incident; nothing is said about it.
+      return {
+        state: { step: 'ended', callStartedAt: state.callStartedAt },
+        say: [say(language, ivr.reportNoted())],
+        hangup: true,
+        effects: [{ type: 'note_on_open_incident', channel: 'voice', customerId: file.customer.id, reference: decision.reference, severity: decision.severity, text: '' }],
       };
     case 'append_to_incident':
       return {

@@ -93,6 +93,7 @@ describe('a customer reports in one message', () => {
       description: 'salesforce sync down',
       language: 'es',
       firstContactAt: DEMO_NOW,
+      identifiedBy: 'caller_id',
     });
     expect(phone.opened(openEffect(result), 123)).toBe('Incidente 123 abierto (BLOQUEANTE, Salesforce sync). Ya estamos avisando al ingeniero de guardia.');
   });
@@ -266,6 +267,49 @@ describe('strangers on the shared number', () => {
     expect(last.state).toBeNull();
     expect(last.replies[0]).toMatch(/^No pudimos identificarlo como cliente con soporte 24x7 de Integraciones\. Abra un ticket en Aivo Support Center/);
     expect(last.effects).toMatchObject([{ type: 'log_out_of_scope', reason: 'unknown_caller', customerId: null, text: 'bloqueante sap caido' }]);
+  });
+});
+
+describe('a stranger identified only by the customer code', () => {
+  const stranger = (files: Map<number, CustomerFile> = new Map()) => new Phone('+5491177777777', SHARED_NUMBER, files);
+
+  it('may open an incident, which is marked as reported by code only', () => {
+    const phone = stranger();
+    phone.text('BLOCKER salesforce sync is down');
+    expect(openEffect(phone.text('1001'))).toMatchObject({ customerId: 1, integrationId: 101, identifiedBy: 'customer_code' });
+  });
+
+  it('reporting an integration that already has an open incident is told nothing about it: the report is only noted there', () => {
+    const phone = stranger(new Map([[1, withOpenIncident(ACME, 123, 101)]]));
+    phone.text('BLOCKER salesforce sync is down');
+    const answer = phone.text('1001');
+    expect(answer.effects).toEqual([{ type: 'note_on_open_incident', channel: 'sms', customerId: 1, reference: 123, severity: 'blocker', text: 'salesforce sync is down' }]);
+    expect(answer.replies.join(' ')).not.toMatch(/123/);
+    expect(answer.replies).toEqual(['Gracias, registramos su reporte para los ingenieros. Para novedades sobre sus incidentes, llame o escriba desde un teléfono registrado.']);
+    expect(answer.state).toBeNull();
+  });
+
+  it('cannot follow up on, nor be told the numbers of, the open incidents of the customer', () => {
+    const phone = stranger(new Map([[1, withOpenIncident(withOpenIncident(ACME, 123, 101), 124, 102)]]));
+    phone.text('hola');
+    const answer = phone.text('1001');
+    // Not "you have open incidents 123, 124": asked for the severity, as for a new report.
+    expect(answer.effects).toEqual([]);
+    expect(answer.replies).toEqual(['Acme Retail: ¿qué gravedad tiene el incidente? Responda 1 Bloqueante, 2 Alta, 3 otra.']);
+    expect(phone.text('123 sigue caído').effects.some((e) => e.type === 'append_to_incident')).toBe(false);
+  });
+
+  it('follows the incident it opened, and only that one', () => {
+    const phone = stranger(new Map([[1, withOpenIncident(ACME, 124, 102)]]));
+    phone.text('BLOCKER salesforce sync is down');
+    phone.opened(openEffect(phone.text('1001')), 125);
+    expect(phone.text('sigue caído').effects).toEqual([{ type: 'append_to_incident', channel: 'sms', customerId: 1, reference: 125, text: 'sigue caído', repeatContact: false }]);
+    expect(phone.text('124 y el SAP también').effects.some((e) => e.type === 'append_to_incident' && e.reference === 124)).toBe(false);
+  });
+
+  it('a registered contact is not a stranger: they follow every open incident of the customer', () => {
+    const phone = new Phone('+54 9 11 5000-0101', SHARED_NUMBER, new Map([[1, withOpenIncident(ACME, 123, 101)]]));
+    expect(phone.text('sigue caído').effects).toMatchObject([{ type: 'append_to_incident', reference: 123 }]);
   });
 });
 

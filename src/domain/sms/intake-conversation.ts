@@ -8,7 +8,16 @@ import {
   type ReportedSeverity,
 } from '../eligibility/contract.js';
 import { assertNever, checkCustomerCoverage, type IntegrationChoice } from '../eligibility/eligibility.js';
-import { decideIntake, type AppendToIncidentEffect, type LogOutOfScopeEffect, type OpenIncidentEffect } from '../eligibility/intake.js';
+import {
+  decideIntake,
+  mayFollowIncident,
+  type AppendToIncidentEffect,
+  type IdentifiedBy,
+  type LogOutOfScopeEffect,
+  type NoteOnOpenIncidentEffect,
+  type OpenIncidentEffect,
+  type Reporter,
+} from '../eligibility/intake.js';
 import { NOT_LISTED_DIGIT, integrationMenu } from '../eligibility/integration-menu.js';
 import { supportHoursFacts } from '../hours/calendar-moment.js';
 import type { SupportCenter } from '../hours/working-hours.js';
@@ -41,9 +50,18 @@ interface ConversationTimes {
  */
 export type SmsIntakeState =
   | (ConversationTimes & { step: 'awaiting_customer_code'; attempts: number; firstMessage: string; language: Language | null })
-  | (ConversationTimes & { step: 'awaiting_severity'; attempts: number; customerId: number; integrationId: number | null; description: string })
-  | (ConversationTimes & { step: 'awaiting_integration'; attempts: number; customerId: number; severity: CoveredSeverity; description: string })
-  | (ConversationTimes & { step: 'following_incident'; customerId: number; integrationId: number });
+  | (ConversationTimes & Identified & { step: 'awaiting_severity'; attempts: number; customerId: number; integrationId: number | null; description: string })
+  | (ConversationTimes & Identified & { step: 'awaiting_integration'; attempts: number; customerId: number; severity: CoveredSeverity; description: string })
+  | (ConversationTimes & Identified & { step: 'following_incident'; customerId: number; integrationId: number });
+
+/**
+ * How the texter was identified (see `IdentifiedBy`): a conversation identified only by a customer
+ * code follows no open incident but the one it opened. Absent in a conversation that started
+ * before this was kept, which is read as caller ID.
+ */
+interface Identified {
+  identifiedBy?: IdentifiedBy;
+}
 
 export interface SmsIntakeContext {
   now: Date;
@@ -58,7 +76,7 @@ export interface SmsIntakeContext {
   typedCodeOwner?: CustomerFile | null;
 }
 
-export type SmsIntakeEffect = OpenIncidentEffect | AppendToIncidentEffect | LogOutOfScopeEffect | { type: 'opt_out' } | { type: 'opt_in' };
+export type SmsIntakeEffect = OpenIncidentEffect | AppendToIncidentEffect | NoteOnOpenIncidentEffect | LogOutOfScopeEffect | { type: 'opt_out' } | { type: 'opt_in' };
 
 export interface SmsIntakeResult {
   state: SmsIntakeState | null;
@@ -124,7 +142,7 @@ export function decideSmsIntake(state: SmsIntakeState | null, text: string, ctx:
   if (live?.step === 'awaiting_customer_code') {
     const code = customerCodeIn(text);
     const owner = ctx.typedCodeOwner;
-    if (code !== null && owner && owner.customer.code === code) return newMessage(owner, live.firstMessage, live.startedAt, null, ctx);
+    if (code !== null && owner && owner.customer.code === code) return newMessage(owner, live.firstMessage, live.startedAt, { identifiedBy: 'customer_code', ownIntegrationId: null }, ctx);
     const attempts = live.attempts + 1;
     if (attempts >= MAX_SMS_ATTEMPTS) {
       const logged = { severity: null, integrationId: null, text: live.firstMessage, startedAt: live.startedAt };
@@ -146,9 +164,10 @@ export function decideSmsIntake(state: SmsIntakeState | null, text: string, ctx:
         effects: [],
       };
     }
-    return newMessage(file, text, now, null, ctx);
+    return newMessage(file, text, now, { identifiedBy: ctx.dialledNumberOwner ? 'dialled_number' : 'caller_id', ownIntegrationId: null }, ctx);
   }
 
+  const reporter: Reporter = { identifiedBy: live.identifiedBy ?? 'caller_id', ownIntegrationId: live.step === 'following_incident' ? live.integrationId : null };
   switch (live.step) {
     case 'awaiting_severity': {
       const parsed = parseIntakeMessage(text, known.integrations, 'severity');
@@ -156,7 +175,7 @@ export function decideSmsIntake(state: SmsIntakeState | null, text: string, ctx:
         return retry(live, known, [t(known.customer.language).sms.notUnderstood(), askSeverity(known)], ctx);
       }
       const integration: IntegrationMatch = live.integrationId !== null ? knownIntegration(known, live.integrationId) : parsed.integration;
-      return continueIntake(known, { severity: parsed.severity, integration, description: joinDescriptions(live.description, parsed.description) }, live.startedAt, ctx);
+      return continueIntake(known, { severity: parsed.severity, integration, description: joinDescriptions(live.description, parsed.description) }, live.startedAt, reporter, ctx);
     }
     case 'awaiting_integration': {
       const parsed = parseIntakeMessage(text, known.integrations, 'integration');
@@ -166,10 +185,10 @@ export function decideSmsIntake(state: SmsIntakeState | null, text: string, ctx:
         return retry(live, known, [t(known.customer.language).sms.notUnderstood(), askIntegration(known, options, integration.kind === 'ambiguous')], ctx);
       }
       // The answer names the integration; the description stays what the customer said before.
-      return continueIntake(known, { severity: live.severity, integration, description: live.description }, live.startedAt, ctx);
+      return continueIntake(known, { severity: live.severity, integration, description: live.description }, live.startedAt, reporter, ctx);
     }
     case 'following_incident':
-      return newMessage(known, text, now, live.integrationId, ctx);
+      return newMessage(known, text, now, reporter, ctx);
     default:
       return assertNever(live);
   }
@@ -183,28 +202,31 @@ interface Facts {
 
 /**
  * A message outside any pending question: a follow-up on an open incident, or a new report.
- * `followed` is the integration whose incident the conversation was following, if any.
+ * `reporter.ownIntegrationId` is the integration whose incident the conversation was following, if
+ * any. Only the open incidents the reporter may follow (see `mayFollowIncident`) are considered or
+ * named: a reporter identified only by code sees none but their own.
  */
-function newMessage(file: CustomerFile, text: string, startedAt: string, followed: number | null, ctx: SmsIntakeContext): SmsIntakeResult {
+function newMessage(file: CustomerFile, text: string, startedAt: string, reporter: Reporter, ctx: SmsIntakeContext): SmsIntakeResult {
   const parsed = parseIntakeMessage(text, file.integrations);
   // Keywords were answered before; one kept from before identification reads as an empty report.
   const report = parsed.kind === 'report' ? parsed : { severity: null, integration: { kind: 'none' } as const, description: '' };
-  if (report.severity === null && file.openIncidents.length > 0) {
-    const followUp = followUpTarget(file, text, report.integration, followed);
+  const followable = file.openIncidents.filter((i) => mayFollowIncident(reporter, i.integrationId));
+  if (report.severity === null && followable.length > 0) {
+    const followUp = followUpTarget({ ...file, openIncidents: followable }, text, report.integration, reporter.ownIntegrationId ?? null);
     if (followUp.kind === 'append') {
       const { reference, integrationId } = followUp.incident;
       return {
-        state: { step: 'following_incident', startedAt, lastActivityAt: ctx.now.toISOString(), customerId: file.customer.id, integrationId },
+        state: { step: 'following_incident', startedAt, lastActivityAt: ctx.now.toISOString(), customerId: file.customer.id, integrationId, identifiedBy: reporter.identifiedBy },
         replies: [],
         effects: [{ type: 'append_to_incident', channel: 'sms', customerId: file.customer.id, reference, text: followUp.text, repeatContact: false }],
       };
     }
     if (followUp.kind === 'ask') {
-      const references = file.openIncidents.map((i) => i.reference).sort((a, b) => a - b);
+      const references = followable.map((i) => i.reference).sort((a, b) => a - b);
       return { state: null, replies: [t(file.customer.language).sms.whichIncident({ references })], effects: [] };
     }
   }
-  return continueIntake(file, { severity: report.severity, integration: report.integration, description: report.description }, startedAt, ctx);
+  return continueIntake(file, { severity: report.severity, integration: report.integration, description: report.description }, startedAt, reporter, ctx);
 }
 
 type FollowUp = { kind: 'append'; incident: OpenIncident; text: string } | { kind: 'ask' } | { kind: 'new_report' };
@@ -230,7 +252,8 @@ function followUpTarget(file: CustomerFile, text: string, integration: Integrati
 }
 
 /** Asks what is still missing, or decides once severity and integration are known. */
-function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, ctx: SmsIntakeContext): SmsIntakeResult {
+function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, reporter: Reporter, ctx: SmsIntakeContext): SmsIntakeResult {
+  const identifiedBy = reporter.identifiedBy;
   const language = file.customer.language;
   const now = ctx.now.toISOString();
   const matchedId = facts.integration.kind === 'match' ? facts.integration.integration.id : null;
@@ -243,7 +266,7 @@ function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, ctx
 
   if (facts.severity === null) {
     return {
-      state: { step: 'awaiting_severity', startedAt, lastActivityAt: now, attempts: 0, customerId: file.customer.id, integrationId: matchedId, description: facts.description },
+      state: { step: 'awaiting_severity', startedAt, lastActivityAt: now, attempts: 0, customerId: file.customer.id, identifiedBy, integrationId: matchedId, description: facts.description },
       replies: [askSeverity(file)],
       effects: [],
     };
@@ -262,7 +285,7 @@ function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, ctx
     case 'none': {
       const ambiguous = facts.integration.kind === 'ambiguous';
       return {
-        state: { step: 'awaiting_integration', startedAt, lastActivityAt: now, attempts: 0, customerId: file.customer.id, severity: facts.severity, description: facts.description },
+        state: { step: 'awaiting_integration', startedAt, lastActivityAt: now, attempts: 0, customerId: file.customer.id, identifiedBy, severity: facts.severity, description: facts.description },
         replies: [askIntegration(file, ambiguous && facts.integration.kind === 'ambiguous' ? facts.integration.candidates : file.integrations, ambiguous)],
         effects: [],
       };
@@ -271,19 +294,26 @@ function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, ctx
       return assertNever(facts.integration);
   }
 
-  const decision = decideIntake(file, contactAt, facts.severity, choice);
+  const decision = decideIntake(file, contactAt, facts.severity, choice, reporter);
   switch (decision.outcome) {
     case 'out_of_scope':
       return outOfScope(file, decision.reason, language, logged, ctx);
+    case 'note_on_open_incident':
+      // Identified only by the code: noted on the open incident; nothing is said about it.
+      return {
+        state: null,
+        replies: [t(language).sms.reportNoted()],
+        effects: [{ type: 'note_on_open_incident', channel: 'sms', customerId: file.customer.id, reference: decision.reference, severity: decision.severity, text: facts.description }],
+      };
     case 'append_to_incident':
       return {
-        state: { step: 'following_incident', startedAt, lastActivityAt: now, customerId: file.customer.id, integrationId: decision.integration.id },
+        state: { step: 'following_incident', startedAt, lastActivityAt: now, customerId: file.customer.id, integrationId: decision.integration.id, identifiedBy },
         replies: [t(language).sms.repeatContact({ reference: decision.reference })],
         effects: [{ type: 'append_to_incident', channel: 'sms', customerId: file.customer.id, reference: decision.reference, text: facts.description, repeatContact: true, severity: decision.severity }],
       };
     case 'open_incident':
       return {
-        state: { step: 'following_incident', startedAt, lastActivityAt: now, customerId: file.customer.id, integrationId: decision.integration.id },
+        state: { step: 'following_incident', startedAt, lastActivityAt: now, customerId: file.customer.id, integrationId: decision.integration.id, identifiedBy },
         replies: [],
         effects: [
           {
@@ -297,6 +327,7 @@ function continueIntake(file: CustomerFile, facts: Facts, startedAt: string, ctx
             description: facts.description,
             language,
             firstContactAt: new Date(startedAt),
+            identifiedBy,
           },
         ],
       };

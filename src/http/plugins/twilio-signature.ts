@@ -5,7 +5,9 @@ import { HttpProblem } from '../problem.js';
 /**
  * Checks `X-Twilio-Signature` against the URL Twilio was told to call (PUBLIC_BASE_URL + the path
  * and query it requested) and the form parameters. A forged or unsigned webhook is refused before
- * anything is read or written.
+ * anything is read or written. The parameters of a genuine one come back with NUL and other
+ * control characters removed (see `withoutControlCharacters`): the signature is checked over what
+ * Twilio sent, the service reads what a person could have meant.
  */
 export function verifyTwilioSignature(request: FastifyRequest, publicBaseUrl: string, authToken: string): Record<string, string> {
   const signature = request.headers['x-twilio-signature'];
@@ -14,7 +16,18 @@ export function verifyTwilioSignature(request: FastifyRequest, publicBaseUrl: st
   if (typeof signature !== 'string' || !twilio.validateRequest(authToken, signature, url, params)) {
     throw new HttpProblem(403, 'This webhook is not signed by Twilio for this service');
   }
-  return params;
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, withoutControlCharacters(value)]));
+}
+
+/**
+ * C0 and C1 control characters other than tab and line breaks (NUL among them, which Postgres
+ * cannot store): a text carrying them is still read, without them, instead of being dropped.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+export function withoutControlCharacters(value: string): string {
+  return value.replace(CONTROL_CHARACTERS, '');
 }
 
 function formParams(body: unknown): Record<string, string> {

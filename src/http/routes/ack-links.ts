@@ -55,14 +55,25 @@ export const ackLinkRoutes = (deps: Deps): FastifyPluginAsync => async (app) => 
     const now = deps.clock.now();
     const result = await transaction(deps.database.db, (tx) => acknowledge(tx, deps, reference, { engineer, channel: 'link' }, now));
     if (result.outcome === 'done') await enqueueAfterCommit(deps, result.after, request.log);
-    const text =
-      result.outcome === 'done'
-        ? m.ackConfirmed({ reference, customerName: context.customer.name })
-        : result.outcome === 'already_acknowledged'
-          ? m.alreadyAcknowledged({ reference, engineerName: result.by })
-          : result.outcome === 'closed'
-            ? m.incidentClosed({ reference })
-            : m.incidentNotFound({ reference });
+    const text = ((): string => {
+      switch (result.outcome) {
+        case 'done':
+          return m.ackConfirmed({ reference, customerName: context.customer.name });
+        case 'already_acknowledged':
+          return m.alreadyAcknowledged({ reference, engineerName: result.by });
+        case 'closed':
+          return m.incidentClosed({ reference });
+        case 'refused':
+          return m.notAllowed({ reference });
+        case 'not_found':
+        case 'not_escalating':
+          return m.incidentNotFound({ reference });
+        default: {
+          const never: never = result;
+          return String(never);
+        }
+      }
+    })();
     return page(reply, 200, engineer.language, `<p>${escape(text)}</p>`);
   });
 };

@@ -3,6 +3,7 @@ import type { Deps } from '../../app/deps.js';
 import { incidentRoutes } from './incidents/incidents.js';
 import { reportRoutes } from './reports/reports.js';
 import { apiTokenRoutes } from './api-tokens/api-tokens.js';
+import { auditLogRoutes } from './audit-log/audit-log.js';
 import { contactRoutes } from './contacts/contacts.js';
 import { contactsLogRoutes } from './contacts-log/contacts-log.js';
 import { contractRoutes } from './contracts/contracts.js';
@@ -25,6 +26,7 @@ export const adminApiRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   await app.register(escalationPolicyRoutes(deps));
   await app.register(contactsLogRoutes(deps));
   await app.register(apiTokenRoutes(deps));
+  await app.register(auditLogRoutes(deps));
   await app.register(incidentRoutes(deps));
   await app.register(reportRoutes(deps));
 };

@@ -54,8 +54,16 @@ function contractRuleErrors(c: ContractRuleInput): FieldError[] {
   return errors;
 }
 
+/**
+ * zod runs an object's refinements even when one of its fields failed; a field that failed is not
+ * yet what its schema makes of it (an instant is still the string that did not parse), so the
+ * cross-field rules only look at values that parsed.
+ */
+const isInstant = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime());
+
 const contractInput = contractFields
   .superRefine((c, ctx) => {
+    if (!isInstant(c.validFrom) || !(c.validUntil === null || isInstant(c.validUntil)) || !c.sla?.blocker || !c.sla?.high) return;
     for (const e of contractRuleErrors(c)) ctx.addIssue({ code: 'custom', path: e.field.split('.'), message: e.message });
   })
   .meta({
@@ -78,7 +86,7 @@ const contractPatch = patchOf(contractFields.omit({ customerId: true, sla: true 
       .describe('Only the targets given change'),
   })
   .superRefine((c, ctx) => {
-    if (c.validFrom && c.validUntil && c.validUntil.getTime() <= c.validFrom.getTime()) {
+    if (isInstant(c.validFrom) && isInstant(c.validUntil) && c.validUntil.getTime() <= c.validFrom.getTime()) {
       ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be after validFrom' });
     }
   })

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit } from '../../../app/effects.js';
-import { acknowledge, closeWithEvidence, escalateNow, replyToCustomer, resolve, waitOnCustomer, type ActionResult } from '../../../app/incident-actions.js';
+import { acknowledge, closeWithEvidence, escalateNow, reassign, replyToCustomer, resolve, waitOnCustomer, type ActionResult, type Actor } from '../../../app/incident-actions.js';
 import { openIncident } from '../../../app/incidents.js';
 import { incidentSla } from '../../../app/sla.js';
 import { transaction, type Tx } from '../../../db/client.js';
@@ -12,6 +13,7 @@ import { contractOf } from '../../../db/intake.js';
 import { contracts, customers, engineers, incidents, incidentStatuses, integrations, standbyNumbers, timelineEntries } from '../../../db/schema.js';
 import { decideEligibility } from '../../../domain/eligibility/index.js';
 import type { OutOfScopeReason } from '../../../domain/eligibility/contract.js';
+import { actingToken } from '../../plugins/auth.js';
 import { HttpProblem, conflict, notFound, unprocessable } from '../../problem.js';
 import { EXAMPLE_AT, idParams, instantInput, iso, isoOrNull, page, pageOf, pageQuery, phoneInput } from '../common.js';
 import { Names } from '../../../db/names.js';
@@ -286,6 +288,8 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
     if (!engineer || engineer.archivedAt) throw unprocessable('engineerId', `engineer ${engineerId} does not exist`);
     return engineer;
   };
+  /** The engineer named in the body, acting through the calling API token (tokens act as admins; the timeline names the token). */
+  const actor = async (tx: Tx, request: FastifyRequest, engineerId: number): Promise<Actor> => ({ engineer: await actingEngineer(tx, engineerId), channel: 'api', apiToken: actingToken(request) });
   /** Runs an engineer action in one transaction; turns its outcome into the answer or a problem. */
   const act = async (id: number, work: (tx: Tx) => Promise<ActionResult>) => {
     const result = await transaction(db, work);
@@ -295,6 +299,9 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         return read(id);
       case 'not_found':
         throw notFound('incident', id);
+      case 'refused':
+        // API tokens act as admins, so this is not expected; should the rules change, it is a 403.
+        throw new HttpProblem(403, `This token may not act on incident ${id}`, { reason: result.reason });
       case 'closed':
         throw conflict(`incident ${id} is already ${result.context.incident.status.replace(/_/g, ' ')}`);
       case 'already_acknowledged':
@@ -379,6 +386,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
         severity: body.severity,
         channel: 'api',
         reporterPhone: body.reporterPhone ?? null,
+        identifiedBy: null,
         description: body.description,
         firstContactAt: now,
       }, now);
@@ -477,34 +485,34 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   });
 
   r.post('/incidents/:id/acknowledge', { schema: { tags, summary: 'Acknowledge for an engineer (exactly once: a second answer is 409)', params: idParams, body: acknowledgeBody, problems: ackProblems, response: { 200: incidentOutput } } }, async (request) =>
-    act(request.params.id, async (tx) => acknowledge(tx, deps, request.params.id, { engineer: await actingEngineer(tx, request.body.engineerId), channel: 'api' }, deps.clock.now())),
+    act(request.params.id, async (tx) => acknowledge(tx, deps, request.params.id, await actor(tx, request, request.body.engineerId), deps.clock.now())),
   );
 
   r.post('/incidents/:id/escalate', {
     schema: { tags, summary: 'Escalate to the next level now', params: idParams, body: escalateBody, problems: { 409: ['incident 12 is not escalating (its policy ran out or it was stopped)', ...actionProblems[409]], 422: actionProblems[422] }, response: { 200: incidentOutput } },
   }, async (request) =>
     act(request.params.id, async (tx) => {
-      const engineer = request.body.engineerId ? await actingEngineer(tx, request.body.engineerId) : null;
-      return escalateNow(tx, deps, request.params.id, engineer ? { engineer, channel: 'api' } : null, null, deps.clock.now());
+      const by = request.body.engineerId ? await actor(tx, request, request.body.engineerId) : { engineer: null, channel: 'api' as const, apiToken: actingToken(request) };
+      return escalateNow(tx, deps, request.params.id, by, null, deps.clock.now());
     }),
   );
 
   r.post('/incidents/:id/wait', {
     schema: { tags, summary: 'Mark waiting on the customer (pauses the resolution clock; the customer is told)', params: idParams, body: waitBody, problems: actionProblems, response: { 200: incidentOutput } },
   }, async (request) =>
-    act(request.params.id, async (tx) => waitOnCustomer(tx, deps, request.params.id, { engineer: await actingEngineer(tx, request.body.engineerId), channel: 'api' }, request.body.question, deps.clock.now())),
+    act(request.params.id, async (tx) => waitOnCustomer(tx, deps, request.params.id, await actor(tx, request, request.body.engineerId), request.body.question, deps.clock.now())),
   );
 
   r.post('/incidents/:id/reply', {
     schema: { tags, summary: 'Send the customer a text from the engineer (kept on the timeline)', params: idParams, body: replyBody, problems: actionProblems, response: { 200: incidentOutput } },
   }, async (request) =>
-    act(request.params.id, async (tx) => replyToCustomer(tx, request.params.id, { engineer: await actingEngineer(tx, request.body.engineerId), channel: 'api' }, request.body.text, deps.clock.now())),
+    act(request.params.id, async (tx) => replyToCustomer(tx, request.params.id, await actor(tx, request, request.body.engineerId), request.body.text, deps.clock.now())),
   );
 
   r.post('/incidents/:id/resolve', {
     schema: { tags, summary: 'Resolve (stops escalation and the clocks; the customer is told)', params: idParams, body: resolveBody, problems: actionProblems, response: { 200: incidentOutput } },
   }, async (request) =>
-    act(request.params.id, async (tx) => resolve(tx, deps, request.params.id, { engineer: await actingEngineer(tx, request.body.engineerId), channel: 'api' }, request.body.note, deps.clock.now())),
+    act(request.params.id, async (tx) => resolve(tx, deps, request.params.id, await actor(tx, request, request.body.engineerId), request.body.note, deps.clock.now())),
   );
 
   r.post('/incidents/:id/close-with-evidence', {
@@ -517,6 +525,20 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       response: { 200: incidentOutput },
     },
   }, async (request) =>
-    act(request.params.id, async (tx) => closeWithEvidence(tx, deps, request.params.id, { engineer: await actingEngineer(tx, request.body.engineerId), channel: 'api' }, request.body.evidence, deps.clock.now())),
+    act(request.params.id, async (tx) => closeWithEvidence(tx, deps, request.params.id, await actor(tx, request, request.body.engineerId), request.body.evidence, deps.clock.now())),
+  );
+
+  r.post('/incidents/:id/reassign', {
+    schema: {
+      tags,
+      summary: 'Give the incident to another engineer (tokens act as admins): before acknowledgement it is acknowledged for them; after, they are told it is theirs and the previous engineer that it is not',
+      params: idParams,
+      body: z.object({ engineerId: z.number().int().positive().describe('The engineer who gets the incident') }).meta({ id: 'IncidentReassign', example: { engineerId: 2 } }),
+      response: { 200: incidentOutput },
+    },
+  }, async (request) =>
+    act(request.params.id, async (tx) =>
+      reassign(tx, deps, request.params.id, { engineer: null, channel: 'api', apiToken: actingToken(request) }, await actingEngineer(tx, request.body.engineerId), deps.clock.now()),
+    ),
   );
 };

@@ -145,6 +145,8 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
         switch (result.outcome) {
           case 'done':
             return done;
+          case 'refused':
+            return m.voiceNotAllowed({ reference: incidentId });
           case 'not_found':
             return m.incidentNotFound({ reference: incidentId });
           case 'closed':

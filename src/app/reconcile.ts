@@ -1,4 +1,4 @@
-import { and, eq, gte, isNotNull, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { incidents, notifications, workers } from '../db/schema.js';
 import type { Wake } from '../worker/scheduler.js';
 import type { Deps } from './deps.js';
@@ -29,12 +29,13 @@ export interface ReconcileResult {
  * Makes Redis hold a wake-up for everything Postgres says is owed: every running escalation (due
  * ones at once, future ones delayed to their time; a step overdue by more than a moment gets a
  * fresh wake-up too) and every unsent notification (at its `not_before`). Sends claimed by a
- * worker that is no longer seen are first taken back, marked as of unknown outcome, so the next
+ * worker that is no longer seen (never the calling worker's own, `self`, unless older than
+ * `MAX_CLAIM_MS`) are first taken back, marked as of unknown outcome, so the next
  * attempt asks Twilio before sending. Safe to run any time, by any number of processes: job ids
  * are deterministic and every step and send is idempotent under its row lock. Redis is asked in a
  * bounded number of round trips, whatever the number of open items.
  */
-export async function reconcile(deps: Deps): Promise<ReconcileResult> {
+export async function reconcile(deps: Deps, options: { self?: string } = {}): Promise<ReconcileResult> {
   const { db } = deps.database;
   const now = deps.clock.now();
   const ms = now.getTime();
@@ -46,7 +47,13 @@ export async function reconcile(deps: Deps): Promise<ReconcileResult> {
     .where(
       and(
         eq(notifications.status, 'sending'),
-        or(isNull(notifications.claimedBy), isNull(notifications.claimedAt), lt(notifications.claimedAt, new Date(ms - MAX_CLAIM_MS)), notInArray(notifications.claimedBy, alive)),
+        or(
+          isNull(notifications.claimedBy),
+          isNull(notifications.claimedAt),
+          lt(notifications.claimedAt, new Date(ms - MAX_CLAIM_MS)),
+          // This worker knows it is alive, however late its heartbeat under load.
+          and(notInArray(notifications.claimedBy, alive), options.self ? ne(notifications.claimedBy, options.self) : undefined),
+        ),
       ),
     )
     .returning({ id: notifications.id });

@@ -44,10 +44,10 @@ export async function takeTurn(deps: Pick<Deps, 'database' | 'clock'>, task: Upk
   return taken.length > 0;
 }
 
-async function runTask(deps: Deps, task: UpkeepTask): Promise<unknown> {
+async function runTask(deps: Deps, task: UpkeepTask, workerId: string): Promise<unknown> {
   switch (task) {
     case 'reconcile':
-      return reconcile(deps);
+      return reconcile(deps, { self: workerId });
     case 'handoff_notices':
       return sendHandoffNotices(deps);
     case 'abandoned_calls':
@@ -68,7 +68,7 @@ export interface Upkeep {
 }
 
 /**
- * The worker's own timer, outside Redis: every `tickMs` it says it is alive and takes the turn of
+ * The worker's own timers, outside Redis: every `tickMs` it says it is alive, and takes the turn of
  * whatever upkeep is due (the reconciler every `RECONCILE_INTERVAL_MS`, handoff notices, abandoned
  * calls, pruning). When Redis is flushed, restarted or replaced, the next reconciler turn (a few
  * seconds at most) puts every owed wake-up back; nothing needs a restart. Errors are logged once
@@ -96,11 +96,10 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
   };
 
   const tick = async (): Promise<void> => {
-    await attempt('heartbeat', () => heartbeat(deps, workerId));
     if (!options.tasks) return;
     for (const task of Object.keys(intervals) as UpkeepTask[]) {
       const started = performance.now();
-      const result = await attempt(task, async () => ((await takeTurn(deps, task, intervals[task], workerId)) ? { ran: true, result: await runTask(deps, task) } : { ran: false }));
+      const result = await attempt(task, async () => ((await takeTurn(deps, task, intervals[task], workerId)) ? { ran: true, result: await runTask(deps, task, workerId) } : { ran: false }));
       const ran = result as { ran: boolean; result?: unknown } | undefined;
       if (!ran?.ran) continue;
       const duration = Math.round(performance.now() - started);
@@ -119,6 +118,14 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
     }
   };
 
+  // The heartbeat keeps its own pace: a slow upkeep turn must not make this worker look dead.
+  let beating: Promise<unknown> = Promise.resolve();
+  const beat = () => {
+    beating = attempt('heartbeat', () => heartbeat(deps, workerId));
+  };
+  beat();
+  const heartbeatTimer = setInterval(beat, options.tickMs);
+
   const loop = () => {
     if (stopped) return;
     running = tick().finally(() => {
@@ -130,12 +137,14 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
   return {
     tick: async () => {
       await running;
+      await heartbeat(deps, workerId);
       await tick();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      clearInterval(heartbeatTimer);
+      await Promise.all([running, beating]);
     },
   };
 }

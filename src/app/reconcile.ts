@@ -7,8 +7,13 @@ import type { Deps } from './deps.js';
 export const DEAD_WORKER_MS = 5000;
 /** A claim older than this is taken back whoever holds it (the Twilio request timed out long ago). */
 export const MAX_CLAIM_MS = 60_000;
-/** A step or send this late gets an extra wake-up: its first may be held by a worker that died. */
+/** A step this late gets an extra wake-up: its first may be held by a worker that died. */
 export const RETAKE_STEP_AFTER_MS = 2000;
+/**
+ * A send this late gets an extra wake-up. Later than a step's: sends are rate limited, and every
+ * extra job spends a slot of the limit, so a backlog must not be flooded with them.
+ */
+export const RETAKE_SEND_AFTER_MS = 10_000;
 /** What counts as overdue in the figures an operator watches. */
 export const OVERDUE_MS = 5000;
 
@@ -30,17 +35,21 @@ export interface ReconcileResult {
  * ones at once, future ones delayed to their time; a step overdue by more than a moment gets a
  * fresh wake-up too) and every unsent notification (at its `not_before`). Sends claimed by a
  * worker that is no longer seen (never the calling worker's own, `self`, unless older than
- * `MAX_CLAIM_MS`) are first taken back, marked as of unknown outcome, so the next
+ * `MAX_CLAIM_MS`; nor one silent only as long as `self` was, `selfSeenBefore` being its own
+ * heartbeat before the latest) are first taken back, marked as of unknown outcome, so the next
  * attempt asks Twilio before sending. Safe to run any time, by any number of processes: job ids
  * are deterministic and every step and send is idempotent under its row lock. Redis is asked in a
  * bounded number of round trips, whatever the number of open items.
  */
-export async function reconcile(deps: Deps, options: { self?: string } = {}): Promise<ReconcileResult> {
+export async function reconcile(deps: Deps, options: { self?: string; selfSeenBefore?: Date } = {}): Promise<ReconcileResult> {
   const { db } = deps.database;
   const now = deps.clock.now();
   const ms = now.getTime();
 
-  const alive = db.select({ id: workers.id }).from(workers).where(gte(workers.lastSeenAt, new Date(ms - DEAD_WORKER_MS)));
+  // Dead means unseen for DEAD_WORKER_MS longer than this worker itself was: after an outage that
+  // stopped every heartbeat (Postgres down), nobody is taken for dead just for having been silent too.
+  const seenSince = Math.min(ms, options.selfSeenBefore?.getTime() ?? ms) - DEAD_WORKER_MS;
+  const alive = db.select({ id: workers.id }).from(workers).where(gte(workers.lastSeenAt, new Date(seenSince)));
   const retaken = await db
     .update(notifications)
     .set({ status: 'pending', outcomeUnknown: true, notBefore: now, claimedBy: null, updatedAt: now })
@@ -81,7 +90,7 @@ export async function reconcile(deps: Deps, options: { self?: string } = {}): Pr
   let overdueSends = 0;
   for (const n of unsent) {
     wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore });
-    if (ms - n.notBefore.getTime() > RETAKE_STEP_AFTER_MS) wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore, retake: lateBucket });
+    if (ms - n.notBefore.getTime() > RETAKE_SEND_AFTER_MS) wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore, retake: lateBucket });
     if (ms - n.notBefore.getTime() > OVERDUE_MS) overdueSends += 1;
   }
   const { added } = await deps.scheduler.ensure(wakes);

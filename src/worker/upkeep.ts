@@ -44,10 +44,10 @@ export async function takeTurn(deps: Pick<Deps, 'database' | 'clock'>, task: Upk
   return taken.length > 0;
 }
 
-async function runTask(deps: Deps, task: UpkeepTask, workerId: string): Promise<unknown> {
+async function runTask(deps: Deps, task: UpkeepTask, workerId: string, selfSeenBefore: Date | undefined): Promise<unknown> {
   switch (task) {
     case 'reconcile':
-      return reconcile(deps, { self: workerId });
+      return reconcile(deps, { self: workerId, selfSeenBefore });
     case 'handoff_notices':
       return sendHandoffNotices(deps);
     case 'abandoned_calls':
@@ -99,7 +99,7 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
     if (!options.tasks) return;
     for (const task of Object.keys(intervals) as UpkeepTask[]) {
       const started = performance.now();
-      const result = await attempt(task, async () => ((await takeTurn(deps, task, intervals[task], workerId)) ? { ran: true, result: await runTask(deps, task, workerId) } : { ran: false }));
+      const result = await attempt(task, async () => ((await takeTurn(deps, task, intervals[task], workerId)) ? { ran: true, result: await runTask(deps, task, workerId, beats.previous) } : { ran: false }));
       const ran = result as { ran: boolean; result?: unknown } | undefined;
       if (!ran?.ran) continue;
       const duration = Math.round(performance.now() - started);
@@ -120,8 +120,14 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
 
   // The heartbeat keeps its own pace: a slow upkeep turn must not make this worker look dead.
   let beating: Promise<unknown> = Promise.resolve();
+  const beats: { previous?: Date; last?: Date } = {};
   const beat = () => {
-    beating = attempt('heartbeat', () => heartbeat(deps, workerId));
+    const at = deps.clock.now();
+    beating = attempt('heartbeat', async () => {
+      await heartbeat(deps, workerId);
+      beats.previous = beats.last;
+      beats.last = at;
+    });
   };
   beat();
   const heartbeatTimer = setInterval(beat, options.tickMs);

@@ -114,7 +114,7 @@ const drills: Drill[] = [
       await d.level1Paged();
       const due = await d.firstLevel2Due();
       await d.until(new Date(due.getTime() - 1000));
-      d.topo.sim.faults.latency(2000);
+      d.topo.sim.faults.latency(2000, { of: 'answer' });
       await d.until(new Date(due.getTime() + 1500));
       const inFlight = await d.sendsInFlight();
       const [worker] = d.topo.workers;
@@ -122,7 +122,7 @@ const drills: Drill[] = [
       await worker!.start(); // the platform restarts a crashed machine
       d.topo.sim.faults.latency(0);
       d.cleared();
-      return [`Twilio answered 2 s late from 1 s before the first level 2 was due; the only worker was SIGKILLed 1.5 s into the level-2 wave with ${inFlight} send(s) claimed, and restarted at once.`];
+      return [`Twilio answered 2 s late (having acted at once) from 1 s before the first level 2 was due; the only worker was SIGKILLed 1.5 s into the level-2 wave with ${inFlight} send(s) claimed, and restarted at once.`];
     },
   },
   {

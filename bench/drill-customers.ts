@@ -100,8 +100,8 @@ export async function reportAll(topo: Topology, customers: readonly DrillCustome
  * Two engineers acknowledge the same incident at the same instant: once level 2 is paged, the
  * level-2 engineer answers the page call and, while the call waits for a key, the level-1
  * engineer texts `ACK <n>` and the level-2 engineer presses 1 together. Resolves when both were
- * told the outcome (the SMS answer and what the call says both mention "acknowledged"); rejects,
- * saying what was missing, otherwise. The level-2 phone must not answer calls by itself (`manual`).
+ * told the outcome within 30 s (the SMS answer and what the call says both mention "acknowledged");
+ * rejects, saying what was missing, otherwise. The level-2 phone must not answer calls by itself (`manual`).
  */
 export async function acknowledgeTwiceAtOnce(topo: Topology, customer: DrillCustomer, options: { ringTimeoutMs: number }): Promise<void> {
   const first = topo.sim.phone(customer.level1.phone);
@@ -112,6 +112,6 @@ export async function acknowledgeTwiceAtOnce(topo: Topology, customer: DrillCust
   const call = await ringing.answer();
   await call.waitForGather();
   await Promise.all([first.sendSms(customer.standbyNumber, `ACK ${reference}`), call.press('1')]);
-  await first.expectSms(/acknowledged/i, { timeoutMs: 15_000 });
-  await call.expectSay(/acknowledged/i, { timeoutMs: 15_000 });
+  await first.expectSms(/acknowledged/i, { timeoutMs: 30_000 });
+  await call.expectSay(/acknowledged/i, { timeoutMs: 30_000 });
 }

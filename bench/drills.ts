@@ -13,6 +13,7 @@
  *
  * Exit code 1 when a target is missed. Logs of every process: bench/logs/<drill>/.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +114,7 @@ const drills: Drill[] = [
       await d.level1Paged();
       const due = await d.firstLevel2Due();
       await d.until(new Date(due.getTime() - 1000));
-      d.topo.sim.faults.latency(2000);
+      d.topo.sim.faults.latency(2000, { of: 'answer' });
       await d.until(new Date(due.getTime() + 1500));
       const inFlight = await d.sendsInFlight();
       const [worker] = d.topo.workers;
@@ -121,7 +122,7 @@ const drills: Drill[] = [
       await worker!.start(); // the platform restarts a crashed machine
       d.topo.sim.faults.latency(0);
       d.cleared();
-      return [`Twilio answered 2 s late from 1 s before the first level 2 was due; the only worker was SIGKILLed 1.5 s into the level-2 wave with ${inFlight} send(s) claimed, and restarted at once.`];
+      return [`Twilio answered 2 s late (having acted at once) from 1 s before the first level 2 was due; the only worker was SIGKILLed 1.5 s into the level-2 wave with ${inFlight} send(s) claimed, and restarted at once.`];
     },
   },
   {
@@ -455,12 +456,13 @@ function writeResults(results: DrillResult[], command: string, graceSeconds: num
   const old = start < 0 ? '' : text.slice(start, end < 0 ? undefined : end);
   const keyOf = (d: Drill) => `(${d.letter}) ${d.key}`;
   const day = new Date().toISOString().slice(0, 10);
+  const commit = codeVersion();
 
   const rowOf = (r: DrillResult) => {
     const f = r.figures;
     const v = verdicts(r);
     const cell = (value: string, ok: boolean) => (ok ? value : `**${value}**`);
-    return `| ${keyOf(r.drill)}: ${r.drill.title} | ${f.pagesExpected} | ${f.pagesSent} | ${cell(String(f.lost), v.lost)} | ${cell(String(f.duplicated + f.notOwed), v.duplicated)} | ${latenessCell(f.lateness)} | ${cell(f.latenessAfterClear ? seconds(f.latenessAfterClear.maxMs) : 'none arrived', v.late)} | ${cell(String(f.contactsDropped), v.dropped)} | ${day}, ${r.seconds.toFixed(0)} s |`;
+    return `| ${keyOf(r.drill)}: ${r.drill.title} | ${f.pagesExpected} | ${f.pagesSent} | ${cell(String(f.lost), v.lost)} | ${cell(String(f.duplicated + f.notOwed), v.duplicated)} | ${latenessCell(f.lateness)} | ${cell(f.latenessAfterClear ? seconds(f.latenessAfterClear.maxMs) : 'none arrived', v.late)} | ${cell(String(f.contactsDropped), v.dropped)} | ${day} at ${commit}, ${r.seconds.toFixed(0)} s |`;
   };
   const rows = drills.map((d) => {
     const fresh = results.find((r) => r.drill === d);
@@ -499,6 +501,19 @@ function writeResults(results: DrillResult[], command: string, graceSeconds: num
   writeFileSync(file, `${before}\n\n${section}${after}`);
 }
 
+/** The commit measured (with "+changes" when the working tree differs from it). */
+function codeVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src', 'sim', 'bench', 'migrations'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() && !line.endsWith('bench/RESULTS.md'));
+    return changed.length > 0 ? `${head}+changes` : head;
+  } catch {
+    return 'an unknown commit';
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command line
 
@@ -506,7 +521,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     incidents: { type: 'string', default: '100' },
-    grace: { type: 'string', default: '60' },
+    grace: { type: 'string', default: '30' },
   },
 });
 const unknown = positionals.filter((p) => !drills.some((d) => d.key === p || d.letter === p));

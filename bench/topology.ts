@@ -23,7 +23,8 @@
  *   own port; worker: it logged "standby started"); any wait that gives up throws, naming the
  *   process and pointing at its log.
  * - Every process's stdout and stderr go to `<logDir>/<name>.log` (appended across restarts, with
- *   a marker line), and the simulator's traffic to `<logDir>/sim.log`, for post-mortems.
+ *   a marker line), the simulator's traffic to `<logDir>/sim.log` and Postgres's and Redis's
+ *   output to `<logDir>/infrastructure.log`, for post-mortems.
  * - `close()` stops every process it started (SIGTERM, then SIGKILL after 10 s), the simulator,
  *   the proxy, Redis and Postgres, and removes its temporary folder. A run that was killed leaves
  *   its folder in /tmp with the pids it started: the next `startTopology` stops those processes

@@ -104,7 +104,7 @@ describe('fault injection', () => {
   });
 
   it('carries out a request whose client hung up while the answer was late, as Twilio does', async () => {
-    h.sim.faults.latency(5000);
+    h.sim.faults.latency(5000, { of: 'answer' });
     const hangUp = new AbortController();
     const answer = fetch(`${h.sim.url}/2010-04-01/Accounts/${TEST_ACCOUNT_SID}/Messages.json`, {
       method: 'POST',

@@ -6,6 +6,13 @@ export interface RestFailure {
   retryAfterSeconds?: number;
 }
 
+/**
+ * Where a slow Twilio spends its time: before it acts on a request (`request`: a client that gives
+ * up meanwhile leaves nothing done) or after, answering late (`answer`: a client that gives up, or
+ * dies, does not know the message or call was made).
+ */
+export type LatencyOf = 'request' | 'answer';
+
 /** How a webhook is replayed: `copies` deliveries in all, one after the other or all at once. */
 export interface WebhookReplay {
   copies: number;
@@ -27,11 +34,11 @@ export interface FaultControls {
   /** `failUntil` `ms` from now by the simulator's clock (real time unless the simulator was given a manual clock). */
   failFor(ms: number, failure?: RestFailure): void;
   /**
-   * Every REST API answer is delayed by `ms` (real time: this is for client timeouts and clients that
-   * die waiting). The request is carried out at once, as Twilio does whether or not the client
-   * waits for the answer. 0 turns it off.
+   * Every REST API request takes `ms` longer (real time: this is for client timeouts and clients
+   * that die waiting): by default before Twilio acts on it; with `{ of: 'answer' }` Twilio acts at
+   * once and only the answer is late. 0 turns it off.
    */
-  latency(ms: number): void;
+  latency(ms: number, options?: { of?: LatencyOf }): void;
   /** The next `n` status callbacks (message and call) are not sent at all. */
   dropStatusCallbacks(n: number): void;
   /** The next `n` status callbacks are sent twice, identically. */
@@ -51,7 +58,7 @@ export interface FaultControls {
 export class Faults implements FaultControls {
   #restFailures: RestFailure[] = [];
   #outage: { until: number; failure: RestFailure } | undefined;
-  #latencyMs = 0;
+  #latency: { ms: number; of: LatencyOf } = { ms: 0, of: 'request' };
   #drop = 0;
   #duplicateStatus = 0;
   #webhookReplays: WebhookReplay[] = [];
@@ -70,8 +77,8 @@ export class Faults implements FaultControls {
     this.failUntil(new Date(this.clock.now().getTime() + ms), failure);
   }
 
-  latency(ms: number): void {
-    this.#latencyMs = Math.max(0, ms);
+  latency(ms: number, options: { of?: LatencyOf } = {}): void {
+    this.#latency = { ms: Math.max(0, ms), of: options.of ?? 'request' };
   }
 
   dropStatusCallbacks(n: number): void {
@@ -90,14 +97,15 @@ export class Faults implements FaultControls {
   reset(): void {
     this.#restFailures = [];
     this.#outage = undefined;
-    this.#latencyMs = 0;
+    this.#latency = { ms: 0, of: 'request' };
     this.#drop = 0;
     this.#duplicateStatus = 0;
     this.#webhookReplays = [];
   }
 
-  get latencyMs(): number {
-    return this.#latencyMs;
+  /** The delay that applies at this point of a request: before acting on it, or before answering. */
+  latencyOf(point: LatencyOf): number {
+    return this.#latency.of === point ? this.#latency.ms : 0;
   }
 
   /** The failure this REST request gets, and the fault's name for the traffic log. */

@@ -41,8 +41,17 @@ export function registerRestApi(app: FastifyInstance, network: Network, authToke
     done(null, parseForm(String(body)));
   });
 
+  const slow = async (request: FastifyRequest, point: 'request' | 'answer'): Promise<void> => {
+    const latency = network.faults.latencyOf(point);
+    if (latency <= 0 || !request.url.startsWith('/2010-04-01/')) return;
+    const previous = notes.get(request);
+    note(request, { kind: previous?.kind ?? 'rest', summary: previous?.summary ?? '', fault: `${previous?.fault ? `${previous.fault}, ` : ''}latency ${latency}ms${point === 'answer' ? ' (answer)' : ''}` });
+    await new Promise((resolve) => setTimeout(resolve, latency));
+  };
+
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/2010-04-01/')) return;
+    await slow(request, 'request');
     if (isRecordingMedia(request.url)) return;
     const accountSid = (request.params as { accountSid?: string }).accountSid ?? request.url.split('/')[3];
     const auth = checkAuth(request.headers.authorization, network.accountSid, authToken);
@@ -66,15 +75,10 @@ export function registerRestApi(app: FastifyInstance, network: Network, authToke
     }
   });
 
-  // Latency delays the answer, not the work: as on Twilio, a request that arrived is carried out
-  // even if the client gives up (or dies) waiting, so its outcome is unknown to that client.
+  // Latency of the answer: the request was carried out, so a client that gives up (or dies)
+  // waiting does not know it was, as on Twilio.
   app.addHook('onSend', async (request, _reply, payload) => {
-    const latency = network.faults.latencyMs;
-    if (latency > 0 && request.url.startsWith('/2010-04-01/')) {
-      const previous = notes.get(request)?.fault;
-      note(request, { kind: notes.get(request)?.kind ?? 'rest', summary: notes.get(request)?.summary ?? '', fault: `${previous ? `${previous}, ` : ''}latency ${latency}ms` });
-      await new Promise((resolve) => setTimeout(resolve, latency));
-    }
+    await slow(request, 'answer');
     return payload;
   });
 

@@ -10,7 +10,7 @@ import { registerRestApi } from './rest.js';
 import type { TrafficEntry } from './traffic.js';
 
 export type { CallEnd, CallPhase, CallStatus, Recording, Said, SimCall, SimError, TranscriptEntry } from './call.js';
-export type { FaultControls, RestFailure, WebhookReplay } from './faults.js';
+export type { FaultControls, LatencyOf, RestFailure, WebhookReplay } from './faults.js';
 export type { MessageStatus, SimMessage } from './message.js';
 export type { PhoneConfig, SimLog } from './network.js';
 export type { AnswerPolicy, Phone, PhoneKind, Ringing, SmsDelivery } from './phone.js';

@@ -11,7 +11,9 @@ afterAll(() => w?.close());
 
 describe('a worker process dies (SIGKILL) in the middle of sending', () => {
   it('every page still goes out once, soon after a worker is back, whether or not Twilio had accepted it', { timeout: 60_000 }, async () => {
-    w.topo.sim.faults.latency(1500); // Twilio is slow: the worker is mid-request when it dies
+    // Twilio is slow to answer: the worker is waiting for it when it dies, and does not know that
+    // the messages and calls it asked for were made.
+    w.topo.sim.faults.latency(1500, { of: 'answer' });
     await everyoneReports(w);
     const inFlight = await pollUntil(
       async () => {

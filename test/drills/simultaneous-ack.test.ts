@@ -5,8 +5,8 @@ import { ACK_TIMEOUT_SECONDS, everyoneReports, nothingLeftToSend, startDrillWorl
 
 let w: DrillWorld;
 beforeAll(async () => {
-  // Several pairs: a race that loses one time in a few shows up.
-  w = await startDrillWorld({ customers: 6 });
+  // Ten pairs: a race that loses one time in a few shows up.
+  w = await startDrillWorld({ customers: 10 });
 });
 afterAll(() => w?.close());
 

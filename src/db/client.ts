@@ -12,7 +12,7 @@ export interface DatabaseOptions {
 export function createDatabase(url: string, options: DatabaseOptions = {}) {
   const sql = postgres(url, {
     max: options.max ?? 10,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    connect_timeout: options.connectTimeoutSeconds ?? 2,
     onnotice: () => undefined,
     connection: { application_name: 'standby' },
   });

@@ -5,6 +5,7 @@ import type { Deps } from '../app/deps.js';
 import { reconcile, type ReconcileResult } from '../app/reconcile.js';
 import { pruneReceipts, RECEIPT_ANSWER_RETENTION_MS } from '../db/webhook-receipts.js';
 import { upkeep, workers } from '../db/schema.js';
+import { isDatabaseUnavailable, sqlStateOf } from '../db/client.js';
 import { sendHandoffNotices, sweepAbandonedCalls } from './maintenance.js';
 
 /** The periodic upkeep, each task with how often it runs across all workers together. */
@@ -82,22 +83,28 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
+  let unavailable = false;
   const attempt = async (what: string, work: () => Promise<unknown>): Promise<unknown> => {
     try {
       const result = await work();
       if (failing.delete(what)) log.info({ task: what }, 'upkeep recovered');
       return result;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (failing.get(what) !== message) log.error({ task: what, err: error }, 'upkeep failed; retrying on the next tick');
-      failing.set(what, message);
+      // One line per kind of failure, not per attempt: an outage must not flood the log.
+      const kind = sqlStateOf(error) ?? (isDatabaseUnavailable(error) ? 'postgres unreachable' : error instanceof Error ? error.message : String(error));
+      if (failing.get(what) !== kind) log.error({ task: what, err: error }, 'upkeep failed; retrying on the next tick');
+      failing.set(what, kind);
+      if (isDatabaseUnavailable(error)) unavailable = true;
       return undefined;
     }
   };
 
   const tick = async (): Promise<void> => {
     if (!options.tasks) return;
+    unavailable = false;
     for (const task of Object.keys(intervals) as UpkeepTask[]) {
+      // Postgres is down: the other turns would only wait on it too; the next tick (a second away) tries again.
+      if (unavailable) break;
       const started = performance.now();
       const result = await attempt(task, async () => ((await takeTurn(deps, task, intervals[task], workerId)) ? { ran: true, result: await runTask(deps, task, workerId, beats.previous) } : { ran: false }));
       const ran = result as { ran: boolean; result?: unknown } | undefined;

@@ -10,10 +10,13 @@ export const MAX_CLAIM_MS = 60_000;
 /** A step this late gets an extra wake-up: its first may be held by a worker that died. */
 export const RETAKE_STEP_AFTER_MS = 2000;
 /**
- * A send this late gets an extra wake-up. Later than a step's: sends are rate limited, and every
- * extra job spends a slot of the limit, so a backlog must not be flooded with them.
+ * A send this late gets an extra wake-up. Later than a step's when no worker died lately: sends are
+ * rate limited, and every extra job spends a slot of the limit, so a backlog (say, after a Twilio
+ * outage) must not be flooded with them. When a worker died in the last `RECENT_DEATH_MS`, its
+ * fetched-but-unclaimed jobs may hold sends: then a send is retaken as soon as a step is.
  */
 export const RETAKE_SEND_AFTER_MS = 10_000;
+export const RECENT_DEATH_MS = 5 * 60_000;
 /** What counts as overdue in the figures an operator watches. */
 export const OVERDUE_MS = 5000;
 
@@ -67,7 +70,7 @@ export async function reconcile(deps: Deps, options: { self?: string; selfSeenBe
     )
     .returning({ id: notifications.id });
 
-  const [running, unsent] = await Promise.all([
+  const [running, unsent, deaths] = await Promise.all([
     db
       .select({ id: incidents.id, at: incidents.escalationNextAt })
       .from(incidents)
@@ -76,7 +79,12 @@ export async function reconcile(deps: Deps, options: { self?: string; selfSeenBe
       .select({ id: notifications.id, priority: notifications.priority, attempts: notifications.attempts, notBefore: notifications.notBefore })
       .from(notifications)
       .where(eq(notifications.status, 'pending')),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(workers)
+      .where(and(lt(workers.lastSeenAt, new Date(seenSince)), gte(workers.lastSeenAt, new Date(ms - RECENT_DEATH_MS)))),
   ]);
+  const retakeSendAfter = (deaths[0]?.n ?? 0) > 0 ? RETAKE_STEP_AFTER_MS : RETAKE_SEND_AFTER_MS;
 
   const wakes: Wake[] = [];
   const lateBucket = `late${Math.floor(ms / 5000)}`;
@@ -90,7 +98,7 @@ export async function reconcile(deps: Deps, options: { self?: string; selfSeenBe
   let overdueSends = 0;
   for (const n of unsent) {
     wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore });
-    if (ms - n.notBefore.getTime() > RETAKE_SEND_AFTER_MS) wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore, retake: lateBucket });
+    if (ms - n.notBefore.getTime() > retakeSendAfter) wakes.push({ queue: 'send', notificationId: n.id, priority: n.priority, attempt: n.attempts, at: n.notBefore, retake: lateBucket });
     if (ms - n.notBefore.getTime() > OVERDUE_MS) overdueSends += 1;
   }
   const { added } = await deps.scheduler.ensure(wakes);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Deps } from '../app/deps.js';
 import { reconcile, type ReconcileResult } from '../app/reconcile.js';
 import { pruneReceipts, RECEIPT_ANSWER_RETENTION_MS } from '../db/webhook-receipts.js';
@@ -158,6 +158,8 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
       clearTimeout(timer);
       clearInterval(heartbeatTimer);
       await Promise.all([running, beating]);
+      // A clean stop is not a death: sends are not retaken early on its account.
+      await deps.database.db.delete(workers).where(eq(workers.id, workerId)).catch(() => undefined);
     },
   };
 }

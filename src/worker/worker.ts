@@ -78,8 +78,9 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
     workers,
     upkeep,
     async close() {
-      await upkeep.stop();
+      // Jobs in flight finish first, while the heartbeat still says this worker is alive.
       await Promise.all(workers.map((w) => w.close()));
+      await upkeep.stop();
       connection.disconnect();
     },
   };

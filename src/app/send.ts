@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { transaction } from '../db/client.js';
 import { incidents, notifications } from '../db/schema.js';
+import { sidUnlessOwned } from '../db/notifications.js';
 import { addTimeline } from '../db/timeline.js';
 import { classifySendError, type SendFailure } from '../twilio/client.js';
 import type { Deps } from './deps.js';
@@ -101,7 +102,7 @@ export async function sendNotification(deps: Deps, notificationId: number, worke
       .set({
         status: sql`case when ${notifications.status} = 'sending' then 'sent' else ${notifications.status} end`,
         // Never another row's SID (the unique key would refuse it): a callback may have named it there.
-        twilioSid: sql`coalesce(${notifications.twilioSid}, case when exists (select 1 from ${notifications} other where other.twilio_sid = ${sid}) then null else ${sid} end)`,
+        twilioSid: sql`coalesce(${notifications.twilioSid}, ${sidUnlessOwned(sid)})`,
         outcomeUnknown: false,
         error: null,
         claimedBy: null,

@@ -37,11 +37,6 @@ export class Scheduler {
     return this.clock.now();
   }
 
-  /** Wakes the incident's escalation at `at` (now, if `at` has passed). */
-  async wakeEscalation(incidentId: number, at: Date): Promise<void> {
-    await this.ensure([{ queue: 'escalation', incidentId, at }]);
-  }
-
   /** Queues one attempt of a send, due at `at`; lower priority numbers go first (Blocker pages are 1). */
   async send(notificationId: number, priority: number, attempt = 0, at: Date = this.clock.now()): Promise<void> {
     await this.ensure([{ queue: 'send', notificationId, priority, attempt, at }]);

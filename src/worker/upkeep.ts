@@ -63,8 +63,6 @@ async function runTask(deps: Deps, task: UpkeepTask, workerId: string, selfSeenB
 }
 
 export interface Upkeep {
-  /** Runs one round now (heartbeat, then every task whose turn is due); for tests and start-up. */
-  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -148,11 +146,6 @@ export function startUpkeep(deps: Deps, workerId: string, options: { tickMs: num
   loop();
 
   return {
-    tick: async () => {
-      await running;
-      await heartbeat(deps, workerId);
-      await tick();
-    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -12,7 +12,7 @@ export interface RunningWorker {
   close(): Promise<void>;
   /** The BullMQ workers, for tests that pause or kill them. */
   workers: Worker[];
-  /** The upkeep timer: `tick()` runs one round now. */
+  /** The upkeep timers (heartbeat, reconciler and the other periodic turns). */
   upkeep: Upkeep;
 }
 

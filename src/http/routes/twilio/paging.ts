@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import twilio from 'twilio';
 import { z } from 'zod';
 
@@ -11,6 +11,7 @@ import { lockIncident } from '../../../app/paging.js';
 import { isUnwantedPageCall } from '../../../app/page-cancel.js';
 import type { Tx } from '../../../db/client.js';
 import { engineers, incidents, notifications, openIncidentStatuses } from '../../../db/schema.js';
+import { sidUnlessOwned } from '../../../db/notifications.js';
 import { addTimeline } from '../../../db/timeline.js';
 import { messages, sayLanguage } from '../../../domain/i18n/index.js';
 import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
@@ -63,7 +64,7 @@ async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status
   const [row] = await tx.select().from(notifications).where(eq(notifications.id, id)).for('update');
   if (!row) return undefined;
   // The callback names its row exactly: it is how a send whose answer a worker never saw learns its SID.
-  const recordSid = row.twilioSid === null && sid !== '' ? { twilioSid: sql<string>`case when exists (select 1 from ${notifications} where ${notifications.twilioSid} = ${sid}) then null else ${sid} end` } : {};
+  const recordSid = row.twilioSid === null && sid !== '' ? { twilioSid: sidUnlessOwned(sid) } : {};
   const advances = status !== undefined && (PROGRESS[status] > PROGRESS[row.status] || row.status === 'sending');
   if (!advances && !('twilioSid' in recordSid)) return row;
   const [updated] = await tx

@@ -44,16 +44,18 @@ const UNREADABLE_KEYS = '0';
 
 /** Said when the call cannot go on (a malformed request, a call we do not know): call again, or text. */
 export function cannotContinue(): string {
-  const response = new twilio.twiml.VoiceResponse();
-  for (const language of LANGUAGES) response.say({ language: sayLanguage(language) }, messages(language).ivr.tooManyAttempts());
-  response.hangup();
-  return response.toString();
+  return sayInEveryLanguageAndHangUp((ivr) => ivr.tooManyAttempts());
 }
 
 /** Said when the call arrives while the service cannot reach its database: kept, and the caller told the truth. */
 export function outageAnswer(): string {
+  return sayInEveryLanguageAndHangUp((ivr) => ivr.receivedDuringOutage());
+}
+
+/** For callers whose language we do not know: the same sentence in es, en and pt, then goodbye. */
+function sayInEveryLanguageAndHangUp(sentence: (ivr: ReturnType<typeof messages>['ivr']) => string): string {
   const response = new twilio.twiml.VoiceResponse();
-  for (const language of LANGUAGES) response.say({ language: sayLanguage(language) }, messages(language).ivr.receivedDuringOutage());
+  for (const language of LANGUAGES) response.say({ language: sayLanguage(language) }, sentence(messages(language).ivr));
   response.hangup();
   return response.toString();
 }

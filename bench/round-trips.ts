@@ -32,11 +32,12 @@ const redisServer = await startLocalRedis({ dir: join(dir, 'redis'), log: () => 
 try {
   await pg.createDatabase('bench');
   const env = benchEnv({ port: 3000, databaseUrl: pg.url('bench'), redisUrl: redisServer.url });
-  await runMigrations(env.DATABASE_URL);
+  await runMigrations(pg.url('bench'));
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+  const databaseUrl = config.DATABASE_URL;
 
   let statements: string[] = [];
-  const sql = postgres(config.DATABASE_URL, { max: 4, onnotice: () => undefined, debug: (_connection, query) => statements.push(query) });
+  const sql = postgres(databaseUrl, { max: 4, onnotice: () => undefined, debug: (_connection, query) => statements.push(query) });
   const database: Database = { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const schedulerRedis = redis.duplicate({ maxRetriesPerRequest: 1 });
@@ -56,7 +57,7 @@ try {
     statements = [];
     const redisBefore = await redisCalls();
     const response = await app.inject({ method: 'POST', url: '/twilio/sms', headers: form.headers, payload: form.payload });
-    if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}: ${response.body}`);
+    if (response.statusCode !== 200 || /could not read your message/.test(response.body)) throw new Error(`webhook failed (${response.statusCode}): ${response.body}`);
     // The INFO call itself counts once.
     return { postgres: statements.length, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] };
   };

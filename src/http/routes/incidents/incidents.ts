@@ -211,11 +211,10 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       if (!decision.eligible) throw new HttpProblem(422, `Not covered by 24x7 Integrations support: ${decision.reason.replace(/_/g, ' ')}`, { reason: decision.reason, errors: [{ field: 'customerId', message: decision.reason }] });
       const number = await standbyNumberFor(tx, customer, body.standbyNumberId);
       return openIncident(tx, deps, {
-        customerId: customer.id,
+        customer: { id: customer.id, name: customer.name, language: customer.language },
         contractId: decision.contract.id,
-        integrationId: integration.id,
-        standbyNumberId: number.id,
-        escalationPolicyId: number.escalationPolicyId,
+        integration: { id: integration.id, name: integration.name },
+        standby: { id: number.id, phone: number.phone, escalationPolicyId: number.escalationPolicyId },
         severity: body.severity,
         channel: 'api',
         reporterPhone: body.reporterPhone ?? null,

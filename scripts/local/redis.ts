@@ -6,7 +6,8 @@ import { freePort, isAlive, waitUntil } from './net.js';
 
 export interface LocalRedis {
   url: string;
-  stop(): Promise<void>;
+  /** SIGTERM stops it cleanly; SIGKILL is a crash (fault drills). Either way the data is gone: nothing is persisted. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 /** Finds redis-server on PATH; as root on Debian, installs it with apt-get (and says so). */
@@ -75,11 +76,11 @@ export async function startLocalRedis(options: { dir: string; log: (line: string
   }, 10_000, `redis-server did not answer on port ${port}`);
   return {
     url,
-    stop: () =>
+    stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill(signal);
       }),
   };
 }

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Postgres connections per process: about what the machine's Postgres serves at once, not the number of requests. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

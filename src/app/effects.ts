@@ -9,18 +9,19 @@ export type AfterCommit =
   | { type: 'wake_escalation'; incidentId: number; at: Date };
 
 export async function runAfterCommit(scheduler: Scheduler, effects: readonly AfterCommit[]): Promise<void> {
-  for (const effect of effects) {
-    switch (effect.type) {
-      case 'send':
-        await scheduler.send(effect.notificationId, effect.priority);
-        break;
-      case 'wake_escalation':
-        await scheduler.wakeEscalation(effect.incidentId, effect.at);
-        break;
-      default: {
-        const never: never = effect;
-        throw new Error(`unknown effect ${JSON.stringify(never)}`);
-      }
+  // Independent wake-ups: sent together, so Redis round trips overlap instead of adding up.
+  await Promise.all(effects.map((effect) => runOne(scheduler, effect)));
+}
+
+async function runOne(scheduler: Scheduler, effect: AfterCommit): Promise<void> {
+  switch (effect.type) {
+    case 'send':
+      return scheduler.send(effect.notificationId, effect.priority);
+    case 'wake_escalation':
+      return scheduler.wakeEscalation(effect.incidentId, effect.at);
+    default: {
+      const never: never = effect;
+      throw new Error(`unknown effect ${JSON.stringify(never)}`);
     }
   }
 }

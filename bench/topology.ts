@@ -30,7 +30,7 @@
  *   and removes the folder (only when the process that owned it is gone).
  *
  * Postgres is an embedded Postgres 18 in a temporary folder (fsync off: a drill measures the
- * service, not the disk), unless `databaseUrl` names an existing database (the test suite's);
+ * service, not the disk; `durable: true` turns it on, as the benchmark does), unless `databaseUrl` names an existing database (the test suite's);
  * `postgres.stop/start` then throw. `PUBLIC_BASE_URL` is the proxy's URL, as in production it is
  * the platform's: signatures are checked against it whichever web process answers.
  */
@@ -67,6 +67,8 @@ export interface TopologyOptions {
   runner?: 'build' | 'tsx';
   /** An existing, reachable database to use instead of an embedded Postgres (migrated here if needed). */
   databaseUrl?: string;
+  /** The embedded Postgres with fsync and synchronous commit on, as in production (benchmarks). Default: off, a drill measures the service, not the disk. */
+  durable?: boolean;
   /** More service environment (see src/config.ts), e.g. `{ MIN_ACK_TIMEOUT_SECONDS: '5', SEND_RATE_PER_SECOND: '100' }`. */
   env?: Record<string, string>;
   /** Where the logs go; they outlive `close()` only when this is given. Default: inside the temporary folder. */
@@ -180,7 +182,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       pgPort = await freePort();
-      pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: true, log: infraLog });
+      pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: !options.durable, log: infraLog });
       stack.push(() => pg!.stop());
       await pg.createDatabase(DATABASE);
       databaseUrl = pg.url(DATABASE);
@@ -285,7 +287,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         },
         async start() {
           if (!pg) throw new Error('this topology uses an external database (databaseUrl): it cannot start Postgres');
-          pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: true, log: infraLog });
+          pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: !options.durable, log: infraLog });
         },
       },
       close: unwind,

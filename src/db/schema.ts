@@ -308,6 +308,8 @@ export const incidents = pgTable(
     index('incidents_escalation_due_idx').on(t.escalationNextAt).where(sql`${t.escalationNextAt} is not null`),
     index('incidents_status_idx').on(t.status, t.id),
     index('incidents_customer_idx').on(t.customerId, t.id),
+    /** The SLA report's month and the list's from/to filters. */
+    index('incidents_first_contact_idx').on(t.firstContactAt),
     check('incidents_severity', sql`${t.severity} in ('blocker', 'high')`),
     check('incidents_ack_pair', sql`(${t.acknowledgedAt} is null) = (${t.acknowledgedBy} is null)`),
   ],

@@ -14,6 +14,9 @@ export function newApiToken(): { token: string; hash: string } {
   return { token, hash: hashToken(token) };
 }
 
+/** `last_used_at` is kept to the minute: a busy script does not turn every request into a write. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who called: the bootstrap token or an issued token's id. */
@@ -45,10 +48,13 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
       return;
     }
     const [row] = await deps.db
-      .update(apiTokens)
-      .set({ lastUsedAt: deps.clock.now() })
-      .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)))
-      .returning({ id: apiTokens.id, scope: apiTokens.scope });
+      .select({ id: apiTokens.id, scope: apiTokens.scope, lastUsedAt: apiTokens.lastUsedAt })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
+    const now = deps.clock.now();
+    if (row && (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)) {
+      await deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+    }
     if (!row) throw new HttpProblem(401, 'The API token is unknown or has been revoked');
     request.principal = { kind: 'token', tokenId: row.id, scope: row.scope };
     if (row.scope === 'read' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {

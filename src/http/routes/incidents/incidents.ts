@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit } from '../../../app/effects.js';
@@ -9,6 +9,8 @@ import { openIncident } from '../../../app/incidents.js';
 import { incidentSla } from '../../../app/sla.js';
 import type { Tx } from '../../../db/client.js';
 import { contractOf } from '../../../db/intake.js';
+import { incidentPageQuery, incidentsWithContract } from '../../../db/incidents.js';
+import { timelinePageQuery } from '../../../db/timeline.js';
 import { contracts, customers, engineers, incidents, incidentStatuses, integrations, standbyNumbers, timelineEntries } from '../../../db/schema.js';
 import { decideEligibility } from '../../../domain/eligibility/index.js';
 import { HttpProblem, conflict, notFound, unprocessable } from '../../problem.js';
@@ -71,12 +73,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   const { db } = deps.database;
   const tags = ['incidents'];
 
-  /**
-   * Incidents read with their contract in the same query: the SLA targets shown are the
-   * contract's as they are now (PATCH /contracts/:id changes them), never a copy kept from earlier.
-   */
-  const withContract = () =>
-    db.select({ id: incidents.id, incident: incidents, contract: contracts }).from(incidents).innerJoin(contracts, eq(contracts.id, incidents.contractId));
+  const withContract = () => incidentsWithContract(db);
   const toOutput = ({ incident: i, contract }: { incident: IncidentRow; contract: ContractRow }, now: Date) => {
     const sla = incidentSla(i, contract, now);
     const clock = (c: typeof sla.firstResponse) => ({
@@ -240,16 +237,8 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       response: { 200: pageOf(incidentOutput) },
     },
   }, async (request) => {
-    const { limit, cursor, status, customerId, severity, from, to } = request.query;
-    const filters: SQL[] = [];
-    if (cursor) filters.push(lt(incidents.id, cursor));
-    if (status === 'open') filters.push(inArray(incidents.status, ['triggered', 'acknowledged', 'waiting_on_customer']));
-    else if (status) filters.push(eq(incidents.status, status));
-    if (customerId) filters.push(eq(incidents.customerId, customerId));
-    if (severity) filters.push(eq(incidents.severity, severity));
-    if (from) filters.push(gte(incidents.firstContactAt, from));
-    if (to) filters.push(lt(incidents.firstContactAt, to));
-    const rows = await withContract().where(and(...filters)).orderBy(desc(incidents.id)).limit(limit + 1);
+    const { limit, cursor, ...filters } = request.query;
+    const rows = await incidentPageQuery(db, filters, { cursor, limit });
     const now = deps.clock.now();
     return page(rows, limit, (row) => toOutput(row, now));
   });
@@ -263,12 +252,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   }, async (request) => {
     await load(request.params.id);
     const { limit, cursor } = request.query;
-    const rows = await db
-      .select()
-      .from(timelineEntries)
-      .where(and(eq(timelineEntries.incidentId, request.params.id), cursor ? gt(timelineEntries.id, cursor) : undefined))
-      .orderBy(asc(timelineEntries.id))
-      .limit(limit + 1);
+    const rows = await timelinePageQuery(db, request.params.id, { cursor, limit });
     return page(rows, limit, (e) => ({ id: e.id, at: iso(e.at), kind: e.kind, actor: e.actor, engineerId: e.engineerId, channel: e.channel, body: e.body, data: e.data }));
   });
 

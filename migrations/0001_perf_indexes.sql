@@ -1,0 +1,1 @@
+CREATE INDEX "incidents_first_contact_idx" ON "incidents" USING btree ("first_contact_at");

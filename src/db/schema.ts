@@ -386,6 +386,29 @@ export const webhookReceipts = pgTable('webhook_receipts', {
   createdAt: createdAt(),
 });
 
+/**
+ * A text to a standby number that arrived while the web process was at capacity: answered at
+ * once ("received, we will text you back") and kept here, in arrival order, until a web process
+ * has room to handle it as if it had just arrived (`received_at` is its arrival: the first contact
+ * the SLA counts from). `receipt_key` is the webhook's receipt key: Twilio's retry of the same
+ * request finds it here, or in `webhook_receipts` once it has been handled.
+ */
+export const deferredTexts = pgTable(
+  'deferred_texts',
+  {
+    id: id(),
+    receiptKey: text('receipt_key').notNull(),
+    /** The sender, so texts from one phone are handled one at a time, in order. */
+    fromPhone: text('from_phone').notNull(),
+    /** Every form parameter Twilio sent. */
+    params: jsonb('params').$type<Record<string, string>>().notNull(),
+    /** What Twilio was answered (TwiML): its receipt keeps it once the text is handled. */
+    answer: text('answer').notNull(),
+    receivedAt: instant('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('deferred_texts_receipt_key').on(t.receiptKey), index('deferred_texts_from_idx').on(t.fromPhone, t.id)],
+);
+
 /** The state of a customer's SMS conversation with a standby number; expires after 30 min idle. */
 export const smsConversations = pgTable(
   'sms_conversations',

@@ -1,12 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
+import { handleDeferredText } from '../../../app/deferred-texts.js';
 import type { Deps } from '../../../app/deps.js';
-import { handleEngineerSms } from '../../../app/engineer-sms.js';
-import { handleCustomerSms } from '../../../app/intake-sms.js';
-import { engineers } from '../../../db/schema.js';
-import { normalisePhone } from '../../../domain/phone.js';
+import { handleIncomingSms } from '../../../app/incoming-sms.js';
+import { deferText } from '../../../db/deferred-texts.js';
+import { messages } from '../../../domain/i18n/index.js';
+import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
+import { Admission } from '../../admission.js';
 import { registerWebhook } from './webhook.js';
 
 const reply = (texts: readonly string[]) => {
@@ -15,27 +16,99 @@ const reply = (texts: readonly string[]) => {
   return response.toString();
 };
 
+const COULD_NOT_READ = 'Sorry, we could not read your message. Please try again, or call this number.';
+
+/** How often a web process looks for texts kept by others (or before it started), when it has room. */
+const DRAIN_EVERY_MS = 1000;
+
 /**
  * `POST /twilio/sms`, the entry webhook for texts to a standby number. An engineer's number is
  * working an incident (commands, relays); anyone else is a customer (intake, follow-ups).
+ *
+ * At most `INTAKE_CONCURRENCY` texts are handled at once; a text that cannot start within
+ * `INTAKE_MAX_WAIT_MS` is kept in Postgres (one insert) and answered at once that it was received;
+ * it is handled as soon as there is room, and its answers follow by SMS. So however many texts
+ * arrive, each is answered in time and none is lost.
  */
 export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
+  const admission = new Admission(deps.config.INTAKE_CONCURRENCY, deps.config.INTAKE_MAX_WAIT_MS);
+  const drain = drainDeferredTexts(deps, admission, app.log);
+  app.addHook('onReady', async () => drain.start());
+  app.addHook('onClose', async () => drain.stop());
+
   registerWebhook(app, deps, {
     path: '/twilio/sms',
     sid: 'MessageSid',
     schema: z.object({ MessageSid: z.string().min(1), From: z.string().min(1), To: z.string().min(1), Body: z.string().optional() }),
-    fallback: () => reply(['Sorry, we could not read your message. Please try again, or call this number.']),
+    fallback: () => reply([COULD_NOT_READ]),
     handle: async (ctx) => {
-      const from = normalisePhone(ctx.params.From ?? '');
-      const to = normalisePhone(ctx.params.To ?? '');
-      if (!from.ok || !to.ok) return { twiml: reply(['Sorry, we could not read your message. Please try again, or call this number.']), after: [] };
-      const [engineer] = await ctx.tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt)));
-      if (engineer) {
-        const answer = await handleEngineerSms(ctx.tx, deps, engineer, ctx.params.Body ?? '', ctx.params.MessageSid ?? '', ctx.now);
-        return { twiml: reply(answer.reply ? [answer.reply] : []), after: answer.after };
-      }
-      const answer = await handleCustomerSms(ctx.tx, deps, { from: from.e164, to: to.e164, body: ctx.params.Body ?? '', messageSid: ctx.params.MessageSid ?? '' }, ctx.now);
-      return { twiml: reply(answer.replies), after: answer.after };
+      const answer = await handleIncomingSms(ctx.tx, deps, { from: ctx.params.From ?? '', to: ctx.params.To ?? '', body: ctx.params.Body ?? '', messageSid: ctx.params.MessageSid ?? '' }, ctx.now);
+      return answer.outcome === 'answered' ? { twiml: reply(answer.replies), after: answer.after } : { twiml: reply([COULD_NOT_READ]), after: [] };
+    },
+    admission: {
+      limit: admission,
+      busy: async ({ key, params, now }) => {
+        // Nothing is looked up for a busy text: its language is guessed from its words.
+        const answer = reply([messages(guessLanguage(params.Body ?? '') ?? DEFAULT_SMS_LANGUAGE).sms.received()]);
+        await deferText(deps.database.db, { receiptKey: key, fromPhone: params.From ?? '', params, answer, receivedAt: now });
+        drain.kick();
+        return answer;
+      },
     },
   });
 };
+
+/**
+ * Works through the kept texts whenever a turn is free and no request waits for one, several at
+ * once up to the admission's limit: when a text is kept, when a turn comes free while texts may be
+ * waiting, and every `DRAIN_EVERY_MS` (texts kept by another process, or before a restart).
+ */
+function drainDeferredTexts(deps: Deps, admission: Admission, log: FastifyBaseLogger) {
+  /** Whether a kept text may be waiting: looked for again only when one was kept, or on the timer. */
+  let maybeWaiting = true;
+  /** Counts the signals that a text may be waiting, so a search that found none started before one does not silence it. */
+  let signals = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const running = new Set<Promise<void>>();
+
+  const kick = () => {
+    while (maybeWaiting && !stopped && admission.tryEnterIdle()) {
+      const signalled = signals;
+      const handling: Promise<void> = handleDeferredText(deps)
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'could not handle a kept text; trying again shortly');
+          return false;
+        })
+        .then((handled) => {
+          if (!handled && signals === signalled) maybeWaiting = false;
+          running.delete(handling);
+          admission.leave();
+        });
+      running.add(handling);
+    }
+  };
+  const unsubscribe = admission.onIdle(kick);
+  return {
+    kick: () => {
+      signals++;
+      maybeWaiting = true;
+      kick();
+    },
+    start: () => {
+      timer = setInterval(() => {
+        signals++;
+        maybeWaiting = true;
+        kick();
+      }, DRAIN_EVERY_MS);
+      timer.unref();
+      kick();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      unsubscribe();
+      await Promise.all(running);
+    },
+  };
+}

@@ -5,6 +5,7 @@ import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import type { Tx } from '../../../db/client.js';
 import { answerOnce, receiptKey } from '../../../db/webhook-receipts.js';
+import type { Admission } from '../../admission.js';
 import { verifyTwilioSignature } from '../../plugins/twilio-signature.js';
 
 export interface WebhookContext {
@@ -31,6 +32,19 @@ export interface WebhookRoute {
   /** What a person hears or reads when the request is malformed or the service fails. */
   fallback: (params: Record<string, string>) => string;
   handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+  /**
+   * Bounds the work in flight: the request waits its turn (see `Admission`); one that gets none in
+   * time is answered by `busy` at once, without being worked on now (`busy` must keep it for later).
+   */
+  admission?: { limit: Admission; busy: (request: BusyRequest) => Promise<string> };
+}
+
+/** A webhook turned away by the admission: what `busy` needs to keep it and answer it. */
+export interface BusyRequest {
+  /** Its receipt key: what the request's handling will be answered under once it is done. */
+  key: string;
+  params: Record<string, string>;
+  now: Date;
 }
 
 export const emptyVoice = () => new twilio.twiml.VoiceResponse().toString();
@@ -52,16 +66,29 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
       request.log.warn({ path: route.path, issues: valid.success ? 'no SID' : valid.error.issues }, 'malformed Twilio webhook: answered with the fallback');
       return reply.type('text/xml').send(route.fallback(params));
     }
+    const key = receiptKey(sid, request.url, params);
+    if (route.admission && !(await route.admission.limit.enter())) {
+      try {
+        return reply.type('text/xml').send(await route.admission.busy({ key, params, now }));
+      } catch (error) {
+        request.log.error({ err: error, path: route.path }, 'busy webhook could not be kept; answered with the fallback');
+        return reply.type('text/xml').send(route.fallback(params));
+      }
+    }
+    let result: Awaited<ReturnType<typeof answerOnce<AfterCommit>>>;
     try {
-      const result = await answerOnce(deps.database.db, receiptKey(sid, request.url, params), async (tx) => {
+      result = await answerOnce(deps.database.db, key, async (tx) => {
         const answer = await route.handle({ tx, params, now, query: request.query as Record<string, string | undefined> });
         return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after };
       });
-      await enqueueAfterCommit(deps.scheduler, result.after, request.log);
-      return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
     } catch (error) {
       request.log.error({ err: error, path: route.path }, 'webhook failed; answered with the fallback');
       return reply.type('text/xml').send(route.fallback(params));
+    } finally {
+      // The turn is the database work's: the wake-ups below only wait on Redis.
+      route.admission?.limit.leave();
     }
+    await enqueueAfterCommit(deps.scheduler, result.after, request.log);
+    return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
   });
 }

@@ -33,10 +33,11 @@ export interface WebhookRoute {
   fallback: (params: Record<string, string>) => string;
   handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
   /**
-   * Bounds the work in flight: the request waits its turn (see `Admission`); one that gets none in
-   * time is answered by `busy` at once, without being worked on now (`busy` must keep it for later).
+   * Bounds the work in flight: the request waits its turn (see `Admission`). One that gets none in
+   * time is answered by `busy` at once, without being worked on now (`busy` must keep it for
+   * later); without `busy` it is worked on all the same, late but never lost.
    */
-  admission?: { limit: Admission; busy: (request: BusyRequest) => Promise<string> };
+  admission?: { limit: Admission; busy?: (request: BusyRequest) => Promise<string> };
 }
 
 /** A webhook turned away by the admission: what `busy` needs to keep it and answer it. */
@@ -67,7 +68,8 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
       return reply.type('text/xml').send(route.fallback(params));
     }
     const key = receiptKey(sid, request.url, params);
-    if (route.admission && !(await route.admission.limit.enter())) {
+    const turn = route.admission ? await route.admission.limit.enter() : false;
+    if (route.admission?.busy && !turn) {
       try {
         return reply.type('text/xml').send(await route.admission.busy({ key, params, now }));
       } catch (error) {
@@ -86,7 +88,7 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
       return reply.type('text/xml').send(route.fallback(params));
     } finally {
       // The turn is the database work's: the wake-ups below only wait on Redis.
-      route.admission?.limit.leave();
+      if (turn) route.admission!.limit.leave();
     }
     await enqueueAfterCommit(deps.scheduler, result.after, request.log);
     return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);

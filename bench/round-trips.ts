@@ -69,6 +69,7 @@ try {
   rows.push(['out of scope (no 24x7 contract)', await text(people.outOfScope[0]!, mixBody('out_of_scope'))]);
   rows.push(['follow-up on the open incident', await text(people.eligible[1]!, mixBody('follow_up'))]);
 
+  if (process.argv.includes('--json')) console.log(JSON.stringify(rows.map(([name, counted]) => [name, counted.postgres, counted.redis])));
   console.log('| SMS webhook | Postgres statements (BEGIN/COMMIT included) | Redis commands |');
   console.log('| --- | --- | --- |');
   for (const [name, counted] of rows) console.log(`| ${name} | ${counted.postgres} | ${counted.redis} |`);

@@ -30,7 +30,8 @@
  *   and removes the folder (only when the process that owned it is gone).
  *
  * Postgres is an embedded Postgres 18 in a temporary folder (fsync off: a drill measures the
- * service, not the disk; `durable: true` turns it on, as the benchmark does), unless `databaseUrl` names an existing database (the test suite's);
+ * service, not the disk; `durable: true` turns it on, as the benchmark does), unless
+ * `databaseUrl` names an existing database (the test suite's);
  * `postgres.stop/start` then throw. `PUBLIC_BASE_URL` is the proxy's URL, as in production it is
  * the platform's: signatures are checked against it whichever web process answers.
  */
@@ -214,7 +215,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       authToken: secrets.TWILIO_AUTH_TOKEN,
       serviceBaseUrl: proxy.url,
       autoTickMs: options.autoTickMs ?? 1000,
-      log: (level, msg, obj) => simLog.write(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}\n`),
+      // Webhooks still in flight when the topology closes may log after the file is closed.
+      log: (level, msg, obj) => void (simLog.writable && simLog.write(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}\n`)),
     });
     stack.push(() => sim.close());
 

@@ -38,6 +38,17 @@ describe('admission of intake work', () => {
     expect(admission.active).toBe(0);
   });
 
+  it('refuses at once a request that would wait behind as many as can work at once', async () => {
+    const admission = new Admission(2, 10_000);
+    await admission.enter();
+    await admission.enter();
+    const waiting = [admission.enter(), admission.enter()];
+    expect(await admission.enter()).toBe(false);
+    admission.leave();
+    admission.leave();
+    expect(await Promise.all(waiting)).toEqual([true, true]);
+  });
+
   it('refuses at once when no wait is allowed', async () => {
     const admission = new Admission(1, 0);
     expect(await admission.enter()).toBe(true);

@@ -1,9 +1,10 @@
 /**
  * How much intake work a web process takes on at once. At most `concurrency` requests are worked
- * on together; the others wait their turn in arrival order, each at most `maxWaitMs`. A request
- * that gets no turn in time is refused at once (`enter` resolves false) so that its caller can
- * answer it another way without doing the work: the process never queues more work than it can
- * do while the sender still waits, however many requests arrive.
+ * on together; the others wait their turn in arrival order, each at most `maxWaitMs`, and no more
+ * than `concurrency` of them (one that would wait behind as many as can work at once would not get
+ * its turn in time). A request that gets no turn is refused (`enter` resolves false) so that its
+ * caller can answer it another way without doing the work: the process never queues more work
+ * than it can do while the sender still waits, however many requests arrive.
  *
  * Background work (draining what was put aside) takes a turn only when nobody is waiting
  * (`tryEnterIdle`), and `onIdle` tells it when a turn came free with nobody waiting.
@@ -34,7 +35,7 @@ export class Admission {
       this.#active++;
       return Promise.resolve(true);
     }
-    if (this.maxWaitMs <= 0) return Promise.resolve(false);
+    if (this.maxWaitMs <= 0 || this.#waiting.length >= this.concurrency) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const granted = () => {
         clearTimeout(timer);

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { handleDeferredText } from '../../../app/deferred-texts.js';
 import type { Deps } from '../../../app/deps.js';
 import { handleIncomingSms } from '../../../app/incoming-sms.js';
-import { deferText } from '../../../db/deferred-texts.js';
-import { messages } from '../../../domain/i18n/index.js';
+import { TextKeeper } from '../../../db/deferred-texts.js';
+import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
 import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
 import { Admission } from '../../admission.js';
 import { registerWebhook } from './webhook.js';
@@ -18,6 +18,9 @@ const reply = (texts: readonly string[]) => {
 
 const COULD_NOT_READ = 'Sorry, we could not read your message. Please try again, or call this number.';
 
+/** The answer to a text kept for later, per language: rendered once, as a storm answers thousands. */
+const received = new Map(LANGUAGES.map((language) => [language, reply([messages(language).sms.received()])]));
+
 /** How often a web process looks for texts kept by others (or before it started), when it has room. */
 const DRAIN_EVERY_MS = 1000;
 
@@ -26,12 +29,13 @@ const DRAIN_EVERY_MS = 1000;
  * working an incident (commands, relays); anyone else is a customer (intake, follow-ups).
  *
  * At most `INTAKE_CONCURRENCY` texts are handled at once; a text that cannot start within
- * `INTAKE_MAX_WAIT_MS` is kept in Postgres (one insert) and answered at once that it was received;
- * it is handled as soon as there is room, and its answers follow by SMS. So however many texts
- * arrive, each is answered in time and none is lost.
+ * `INTAKE_MAX_WAIT_MS` is kept in Postgres (texts kept together share an insert) and answered at
+ * once that it was received; it is handled as soon as there is room, and its answers follow by
+ * SMS. So however many texts arrive, each is answered in time and none is lost.
  */
 export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
   const admission = new Admission(deps.config.INTAKE_CONCURRENCY, deps.config.INTAKE_MAX_WAIT_MS);
+  const keeper = new TextKeeper(deps.database.db);
   const drain = drainDeferredTexts(deps, admission, app.log);
   app.addHook('onReady', async () => drain.start());
   app.addHook('onClose', async () => drain.stop());
@@ -49,8 +53,8 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
       limit: admission,
       busy: async ({ key, params, now }) => {
         // Nothing is looked up for a busy text: its language is guessed from its words.
-        const answer = reply([messages(guessLanguage(params.Body ?? '') ?? DEFAULT_SMS_LANGUAGE).sms.received()]);
-        await deferText(deps.database.db, { receiptKey: key, fromPhone: params.From ?? '', params, answer, receivedAt: now });
+        const answer = received.get(guessLanguage(params.Body ?? '') ?? DEFAULT_SMS_LANGUAGE)!;
+        await keeper.keep({ receiptKey: key, fromPhone: params.From ?? '', params, answer, receivedAt: now });
         drain.kick();
         return answer;
       },

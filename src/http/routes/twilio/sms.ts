@@ -64,7 +64,7 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
 
 /**
  * Works through the kept texts whenever a turn is free and no request waits for one, several at
- * once up to the admission's limit: when a text is kept, when a turn comes free while texts may be
+ * once up to half the admission's turns: when a text is kept, when a turn comes free while texts may be
  * waiting, and every `DRAIN_EVERY_MS` (texts kept by another process, or before a restart).
  */
 function drainDeferredTexts(deps: Deps, admission: Admission, log: FastifyBaseLogger) {
@@ -76,8 +76,10 @@ function drainDeferredTexts(deps: Deps, admission: Admission, log: FastifyBaseLo
   let timer: NodeJS.Timeout | undefined;
   const running = new Set<Promise<void>>();
 
+  // Kept texts take at most half the turns, so a new text finds one free at once.
+  const most = Math.max(1, Math.floor(admission.concurrency / 2));
   const kick = () => {
-    while (maybeWaiting && !stopped && admission.tryEnterIdle()) {
+    while (maybeWaiting && !stopped && running.size < most && admission.tryEnterIdle()) {
       const signalled = signals;
       const handling: Promise<void> = handleDeferredText(deps)
         .catch((error: unknown) => {

@@ -177,9 +177,9 @@ try {
   /** Where each phase's backlog stood when the next began (the machine is shared: a phase waits at most QUIET_MS for the last). */
   const quietNotes: string[] = [];
   const QUIET_MS = quick ? 15_000 : 20_000;
-  const settle = async (label: string, phase: string) => {
-    const waited = await waitForQuiet(QUIET_MS);
-    if (!waited.startsWith('in')) quietNotes.push(`${label}, after ${phase}: backlog ${waited}`);
+  const settle = async (label: string, phase: string, timeoutMs = QUIET_MS) => {
+    const waited = await waitForQuiet(timeoutMs);
+    if (!waited.startsWith('in ')) quietNotes.push(`${label}, after ${phase}: ${waited}`);
   };
 
   const intakePhases = async (label: string, full: boolean) => {
@@ -256,7 +256,9 @@ try {
   await intakePhases('1 web + 1 worker', true);
   const memory = [...topo.webs, ...topo.workers].map((p) => [p.name, ...memoryOf(p.pid)]);
   if (!quick && !values['no-scale-out']) {
-    log('scale-out: adding a second web and a second worker process…');
+    // The scale-out figures start from an empty backlog (the overload's kept texts are handled first).
+    log('scale-out: waiting for the backlog, then adding a second web and a second worker process…');
+    await settle('1 web + 1 worker', 'the recovery (before scaling out)', quick ? 30_000 : 90_000);
     await topo.addWeb();
     await topo.addWorker();
     await intakePhases('2 web + 2 workers', false);
@@ -269,7 +271,9 @@ try {
     'Lost: an eligible report answered 200 whose customer has neither an incident nor the text still kept for handling.');
   table('First page: webhook sent → first page request (SMS or call) at the simulator (Twilio)', ['processes', 'reports', 'p50', 'p99', 'max', 'errors', `no page within ${FIRST_PAGE_WAIT_MS / 1000} s`, ''], firstPageRows,
     'Percentiles are over the reports paged within the wait; the ones not yet paged then are counted apart (they are paged later: none is lost).');
-  if (quietNotes.length > 0) tables.at(-1)!.note = `Backlog carried into the next phase (a phase waits at most ${QUIET_MS / 1000} s for the previous one's): ${quietNotes.join('; ')}.`;
+  const backlog = quietNotes.length > 0 ? `Backlog carried into the next phase (a phase waits at most ${QUIET_MS / 1000} s for the previous one's, 90 s before scaling out): ${quietNotes.join('; ')}.` : 'Every phase started with no backlog.';
+  console.log(`\n${backlog}`);
+  tables.push({ title: 'Backlog between phases', header: [], rows: [], note: backlog });
   table('Memory (resident set; peak since the process started)', ['process', 'now', 'peak'], memory);
 } catch (error) {
   if (!(error instanceof ReadsOnly)) throw error;
@@ -287,18 +291,20 @@ process.exit(0);
 
 // ---------------------------------------------------------------------------------------------
 
-/** Waits until every kept text is handled and every page and message owed has gone to the simulator; says how long it took. */
+/** Waits until every kept text is handled and every page and message owed has gone to the simulator; says what was left when it gave up. */
 async function waitForQuiet(timeoutMs = 60_000): Promise<string> {
   const t0 = performance.now();
+  let left = { kept: 0, owed: 0 };
   try {
     await pollUntil(async () => {
-      const [row] = await topo.sql<{ n: string }[]>`
-        select (select count(*) from notifications where status in ('pending', 'sending')) + (select count(*) from deferred_texts) as n`;
-      return Number(row!.n) === 0 ? true : undefined;
+      const [row] = await topo.sql<{ kept: string; owed: string }[]>`
+        select (select count(*) from deferred_texts) as kept, (select count(*) from notifications where status in ('pending', 'sending')) as owed`;
+      left = { kept: Number(row!.kept), owed: Number(row!.owed) };
+      return left.kept + left.owed === 0 ? true : undefined;
     }, { what: 'the backlog to drain', timeoutMs, intervalMs: 200 });
     return `in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
   } catch {
-    return `not within ${timeoutMs / 1000} s`;
+    return `${left.kept} texts still kept and ${left.owed} sends still owed after ${timeoutMs / 1000} s`;
   }
 }
 
@@ -371,7 +377,12 @@ function writeResults(context: string): void {
     'share the same two cores as the web process.',
     context,
     '',
-    ...tables.flatMap((t) => [`### ${t.title}`, '', `| ${t.header.join(' | ')} |`, `| ${t.header.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.cells.join(' | ')} |`), ...(t.note ? ['', t.note] : []), '']),
+    ...tables.flatMap((t) => [
+      `### ${t.title}`,
+      '',
+      ...(t.header.length > 0 ? [`| ${t.header.join(' | ')} |`, `| ${t.header.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.cells.join(' | ')} |`), ''] : []),
+      ...(t.note ? [t.note, ''] : []),
+    ]),
     end,
   ].join('\n');
   let text = readFileSync(file, 'utf8');

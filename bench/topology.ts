@@ -23,15 +23,15 @@
  *   own port; worker: it logged "standby started"); any wait that gives up throws, naming the
  *   process and pointing at its log.
  * - Every process's stdout and stderr go to `<logDir>/<name>.log` (appended across restarts, with
- *   a marker line), the simulator's traffic to `<logDir>/sim.log` and Postgres's and Redis's
- *   output to `<logDir>/infrastructure.log`, for post-mortems.
+ *   a marker line), and the simulator's traffic to `<logDir>/sim.log`, for post-mortems.
  * - `close()` stops every process it started (SIGTERM, then SIGKILL after 10 s), the simulator,
  *   the proxy, Redis and Postgres, and removes its temporary folder. A run that was killed leaves
  *   its folder in /tmp with the pids it started: the next `startTopology` stops those processes
  *   and removes the folder (only when the process that owned it is gone).
  *
  * Postgres is an embedded Postgres 18 in a temporary folder (fsync off: a drill measures the
- * service, not the disk), unless `databaseUrl` names an existing database (the test suite's);
+ * service, not the disk; `durable: true` turns it on, as the benchmark does), unless
+ * `databaseUrl` names an existing database (the test suite's);
  * `postgres.stop/start` then throw. `PUBLIC_BASE_URL` is the proxy's URL, as in production it is
  * the platform's: signatures are checked against it whichever web process answers.
  */
@@ -68,6 +68,8 @@ export interface TopologyOptions {
   runner?: 'build' | 'tsx';
   /** An existing, reachable database to use instead of an embedded Postgres (migrated here if needed). */
   databaseUrl?: string;
+  /** The embedded Postgres with fsync and synchronous commit on, as in production (benchmarks). Default: off, a drill measures the service, not the disk. */
+  durable?: boolean;
   /** More service environment (see src/config.ts), e.g. `{ MIN_ACK_TIMEOUT_SECONDS: '5', SEND_RATE_PER_SECOND: '100' }`. */
   env?: Record<string, string>;
   /** Where the logs go; they outlive `close()` only when this is given. Default: inside the temporary folder. */
@@ -181,7 +183,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       pgPort = await freePort();
-      pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: true, log: infraLog });
+      pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: !options.durable, log: infraLog });
       stack.push(() => pg!.stop());
       await pg.createDatabase(DATABASE);
       databaseUrl = pg.url(DATABASE);
@@ -287,7 +289,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         },
         async start() {
           if (!pg) throw new Error('this topology uses an external database (databaseUrl): it cannot start Postgres');
-          pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: true, log: infraLog });
+          pg = await startLocalPostgres({ dataDir: pgDir, persistent: true, port: pgPort, fast: !options.durable, log: infraLog });
         },
       },
       close: unwind,

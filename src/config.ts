@@ -92,6 +92,12 @@ export const configSchema = z.object({
   MIN_ACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   TRUST_PROXY: trustProxy,
+  /** Postgres connections per process: about what the machine's Postgres serves at once, not the number of requests. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Texts a web process works on at once; more wait their turn (see INTAKE_MAX_WAIT_MS). */
+  INTAKE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(6),
+  /** How long a text waits for its turn before it is kept for later and answered "received" at once. */
+  INTAKE_MAX_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(50),
 });
 
 export type Config = z.infer<typeof configSchema>;

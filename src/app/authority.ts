@@ -55,7 +55,7 @@ async function loadStanding(tx: Tx, context: IncidentContext, now: Date): Promis
     .selectDistinct({ engineerId: notifications.engineerId })
     .from(notifications)
     .where(and(eq(notifications.incidentId, context.incident.id), inArray(notifications.kind, ['page', 'admin_page'])));
-  const { policy, resolve } = await loadPolicyTargets(tx, context.incident.escalationPolicyId);
+  const { policy, resolve } = await loadPolicyTargets(tx, context.incident.escalationPolicyId, now);
   return {
     acknowledgedBy: context.incident.acknowledgedBy === null ? null : String(context.incident.acknowledgedBy),
     pagedEngineerIds: paged.flatMap((p) => (p.engineerId === null ? [] : [String(p.engineerId)])),

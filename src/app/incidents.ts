@@ -3,16 +3,18 @@ import type { Tx } from '../db/client.js';
 import { incidents, openIncidentStatuses } from '../db/schema.js';
 import { addTimeline, type TimelineEntry } from '../db/timeline.js';
 import type { CoveredSeverity, IdentifiedBy } from '../domain/eligibility/index.js';
+import { loadEscalationInputs } from '../db/escalation-policies.js';
+import { notStartedEscalation } from '../domain/escalation/escalation.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
-import { applyEscalation, loadIncidentContext, type IncidentRow } from './paging.js';
+import { decideEscalation, escalationColumns, writeEscalationEffects, type IncidentContext, type IncidentRow } from './paging.js';
 
 export interface OpenIncidentInput {
-  customerId: number;
+  customer: IncidentContext['customer'];
   contractId: number;
-  integrationId: number;
-  standbyNumberId: number | null;
-  escalationPolicyId: number;
+  integration: { id: number; name: string };
+  /** The number the customer contacted (or the API chose): its policy pages, and notices are sent from it. */
+  standby: { id: number; phone: string; escalationPolicyId: number };
   severity: 'blocker' | 'high';
   channel: 'voice' | 'sms' | 'api';
   reporterPhone: string | null;
@@ -36,39 +38,61 @@ export type OpenIncidentResult =
   | { outcome: 'noted_on_open'; incident: IncidentRow; after: AfterCommit[] };
 
 /**
- * Opens an incident and starts paging, all in the caller's transaction: the escalation state is
- * written with the incident, so a crash after commit loses nothing (the reconciler finds the
- * due step). A second contact about an integration that already has an open incident is added to
- * that incident instead; the database's partial unique index settles concurrent contacts.
+ * Opens an incident and starts paging, all in the caller's transaction: the escalation is
+ * decided before the row is written and its state is written with the incident, so a crash after
+ * commit loses nothing (the reconciler finds the due step). A second contact about an integration
+ * that already has an open incident is added to that incident instead; the database's partial
+ * unique index settles concurrent contacts.
+ *
+ * Round trips: the escalation inputs (one statement), the incident, the pages, the timeline.
  */
 export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInput, now: Date): Promise<OpenIncidentResult> {
+  const inputs = await loadEscalationInputs(tx, input.standby.escalationPolicyId, now);
+  const escalation = decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now);
   // Twice at most: the open incident that made the insert conflict may be resolved before we lock it.
   for (let attempt = 0; attempt < 2; attempt++) {
     const [created] = await tx
       .insert(incidents)
       .values({
-        customerId: input.customerId,
+        customerId: input.customer.id,
         contractId: input.contractId,
-        integrationId: input.integrationId,
-        standbyNumberId: input.standbyNumberId,
-        escalationPolicyId: input.escalationPolicyId,
+        integrationId: input.integration.id,
+        standbyNumberId: input.standby.id,
+        escalationPolicyId: input.standby.escalationPolicyId,
         severity: input.severity,
         channel: input.channel,
         reporterPhone: input.reporterPhone,
         reporterIdentifiedBy: input.identifiedBy,
         description: input.description,
         firstContactAt: input.firstContactAt,
+        ...(escalation.ignored ? {} : escalationColumns(escalation.state)),
         createdAt: now,
         updatedAt: now,
       })
       .onConflictDoNothing()
       .returning();
-    if (created) return opened(tx, deps, input, created, now);
+    if (created) {
+      const context: IncidentContext = { incident: created, customer: input.customer, integrationName: input.integration.name, standbyPhone: input.standby.phone };
+      const opened: TimelineEntry[] = [
+        ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: created.id })),
+        {
+          incidentId: created.id,
+          at: now,
+          actor: 'system',
+          channel: 'system',
+          kind: 'incident_opened',
+          body: `Incident ${created.id} opened: ${input.severity === 'blocker' ? 'Blocker' : 'High'} via ${input.channel}; first contact ${input.firstContactAt.toISOString()}`,
+          data: { severity: input.severity, channel: input.channel, firstContactAt: input.firstContactAt.toISOString() },
+        },
+      ];
+      const after = await writeEscalationEffects(tx, deps, context, escalation.effects, inputs.engineers, now, opened);
+      return { outcome: 'opened', incident: created, after };
+    }
 
     const [open] = await tx
       .select()
       .from(incidents)
-      .where(and(eq(incidents.customerId, input.customerId), eq(incidents.integrationId, input.integrationId), inArray(incidents.status, [...openIncidentStatuses])))
+      .where(and(eq(incidents.customerId, input.customer.id), eq(incidents.integrationId, input.integration.id), inArray(incidents.status, [...openIncidentStatuses])))
       .for('update');
     // The open incident's row is locked (for update) by the select above.
     if (open && input.identifiedBy === 'customer_code' && input.channel !== 'api') {
@@ -78,24 +102,6 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
     if (open) return addedToOpen(tx, input, open, now);
   }
   throw new Error('incident insert kept conflicting with an open incident that could not be found');
-}
-
-async function opened(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInput, created: IncidentRow, now: Date): Promise<OpenIncidentResult> {
-  await addTimeline(tx, [
-    ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: created.id })),
-    {
-      incidentId: created.id,
-      at: now,
-      actor: 'system',
-      channel: 'system',
-      kind: 'incident_opened',
-      body: `Incident ${created.id} opened: ${input.severity === 'blocker' ? 'Blocker' : 'High'} via ${input.channel}; first contact ${input.firstContactAt.toISOString()}`,
-      data: { severity: input.severity, channel: input.channel, firstContactAt: input.firstContactAt.toISOString() },
-    },
-  ]);
-  const context = await loadIncidentContext(tx, created.id, { lock: false });
-  const { after } = await applyEscalation(tx, deps, context!, { type: 'start' }, now);
-  return { outcome: 'opened', incident: created, after };
 }
 
 /** A repeat contact joins the open incident; a Blocker report raises a High incident to Blocker. */

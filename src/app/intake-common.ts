@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { TimelineEntry } from '../db/timeline.js';
 import type { OpenIncidentEffect, OutOfScopeReason } from '../domain/eligibility/index.js';
-import type { StandbyNumberRow } from '../db/intake.js';
+import type { IntakeFiles, StandbyNumberRow } from '../db/intake.js';
 import type { OpenIncidentInput } from './incidents.js';
 import type { SupportCenter } from '../domain/hours/index.js';
 
@@ -60,14 +60,16 @@ export function parseTranscript(value: unknown): TranscriptEvent[] {
 export function incidentInputOf(
   effect: OpenIncidentEffect,
   standby: StandbyNumberRow,
+  files: IntakeFiles,
   contact: { channel: 'voice' | 'sms'; reporterPhone: string | null; firstContactAt: Date; transcript: TimelineEntryWithoutIncident[] },
 ): OpenIncidentInput {
+  const customer = [files.dialledNumberOwner, files.senderOwner, files.identified, files.typedCodeOwner].find((f) => f?.customer.id === effect.customerId)?.customer;
+  if (!customer) throw new Error(`customer ${effect.customerId} of an open_incident decision was not among the files it was decided on`);
   return {
-    customerId: effect.customerId,
+    customer: { id: customer.id, name: customer.name, language: customer.language },
     contractId: effect.contractId,
-    integrationId: effect.integrationId,
-    standbyNumberId: standby.id,
-    escalationPolicyId: standby.escalationPolicyId,
+    integration: { id: effect.integrationId, name: effect.integrationName },
+    standby: { id: standby.id, phone: standby.phone, escalationPolicyId: standby.escalationPolicyId },
     severity: effect.severity,
     description: effect.description,
     identifiedBy: effect.identifiedBy,

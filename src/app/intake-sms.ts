@@ -2,9 +2,7 @@ import type { Tx } from '../db/client.js';
 import {
   addContactsLog,
   deleteSmsConversation,
-  findStandbyNumber,
-  isOptedOut,
-  loadIntakeFiles,
+  loadSmsIntake,
   lockSmsConversation,
   optIn,
   optOut,
@@ -66,21 +64,19 @@ interface Conversation {
  * scope, abandoned, or an incident that could not be told apart).
  */
 export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms: CustomerSms, now: Date): Promise<CustomerSmsAnswer> {
-  const standby = await findStandbyNumber(tx, sms.to);
-  if (!standby) throw new Error(`${sms.to} is not a standby number; the SMS webhook is misconfigured`);
-  const row = await lockSmsConversation(tx, sms.from, standby.phone, now);
-  let conversation = parseConversation(row.state);
-
-  if (conversation.intake && isConversationExpired(conversation.intake, now)) {
-    // Left mid-question for 30 minutes: what was said is kept, and the next text starts afresh.
-    if (conversation.intake.step !== 'following_incident' && conversation.transcript.length > 0) {
-      await logContact(tx, sms, standby, { reason: 'intake_abandoned', customerId: customerOf(conversation.intake), startedAt: conversation.intake.startedAt, transcript: conversation.transcript, now, extra: { expired: true } });
-    }
-    conversation = { intake: null, transcript: [], incidentId: null };
-  }
-
+  // Load: the conversation first (its lock makes two texts from one phone take turns, and what is
+  // read next sees what the other committed), then in one statement everything the decision reads.
+  const row = await lockSmsConversation(tx, sms.from, sms.to, now);
+  const stored = parseConversation(row.state);
+  // Left mid-question for 30 minutes: the next text starts afresh (what was said is logged below).
+  const expired = stored.intake !== null && isConversationExpired(stored.intake, now) ? stored.intake : null;
+  const conversation: Conversation = expired ? { intake: null, transcript: [], incidentId: null } : stored;
   const lookups = smsCustomerLookups(conversation.intake, sms.body, now);
-  const files = await loadIntakeFiles(tx, { standby, from: sms.from, customerId: lookups.customerId, code: lookups.code });
+  const files = await loadSmsIntake(tx, sms.to, { from: sms.from, customerId: lookups.customerId, code: lookups.code });
+  const standby = files.standby;
+  if (!standby) throw new Error(`${sms.to} is not a standby number; the SMS webhook is misconfigured`);
+
+  // Decide.
   const result = decideSmsIntake(conversation.intake, sms.body, {
     now,
     supportCenter: supportCenterOf(deps.config),
@@ -90,6 +86,10 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
     typedCodeOwner: files.typedCodeOwner,
   });
 
+  // Write.
+  if (expired && expired.step !== 'following_incident' && stored.transcript.length > 0) {
+    await logContact(tx, sms, standby, { reason: 'intake_abandoned', customerId: customerOf(expired), startedAt: expired.startedAt, transcript: stored.transcript, now, extra: { expired: true } });
+  }
   const received = transcriptEvent(now, 'sms_in', 'customer', 'sms', sms.body, { messageSid: sms.messageSid, from: sms.from, to: standby.phone });
   const replies = [...result.replies];
   const after: AfterCommit[] = [];
@@ -111,7 +111,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
         const opened = await openIncident(
           tx,
           deps,
-          incidentInputOf(effect, standby, { channel: 'sms', reporterPhone: sms.from, firstContactAt: effect.firstContactAt, transcript: toTimeline([...conversation.transcript, received]) }),
+          incidentInputOf(effect, standby, files, { channel: 'sms', reporterPhone: sms.from, firstContactAt: effect.firstContactAt, transcript: toTimeline([...conversation.transcript, received]) }),
           now,
         );
         after.push(...opened.after);
@@ -168,7 +168,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
 
   // A phone that sent STOP gets no texts from this number; a keyword's own answer still goes (as Twilio's would).
   const keyword = parseKeyword(sms.body);
-  const send = keyword !== null || !(await isOptedOut(tx, sms.from, standby.phone));
+  const send = keyword !== null || !files.optedOut;
   const sent = replies.map((text) =>
     transcriptEvent(now, send ? 'sms_out' : 'sms_suppressed', 'system', 'sms', text, { to: sms.from, from: standby.phone, ...(send ? {} : { reason: 'the phone sent STOP to this number' }) }),
   );

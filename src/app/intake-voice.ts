@@ -102,7 +102,7 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
   const phone = normalisePhone(session.fromPhone);
   const callerId = phone.ok ? phone.e164 : null;
   const lookups = ivrCustomerLookups(state, input);
-  const files = await loadIntakeFiles(tx, { standby, from: callerId, customerId: lookups.customerId, code: lookups.code });
+  const files = await loadIntakeFiles(tx, standby, { from: callerId, customerId: lookups.customerId, code: lookups.code });
   const result = stepIvr(state, input, {
     // The call is judged at its first contact; a restarted call keeps it.
     now: event.kind === 'start' ? session.firstContactAt : now,
@@ -142,7 +142,7 @@ async function step(tx: Tx, deps: Pick<Deps, 'config'>, session: CallSessionRow,
         const opened = await openIncident(
           tx,
           deps,
-          incidentInputOf(effect, standby, { channel: 'voice', reporterPhone: callerId, firstContactAt: session.firstContactAt, transcript: toTimeline(pending) }),
+          incidentInputOf(effect, standby, files, { channel: 'voice', reporterPhone: callerId, firstContactAt: session.firstContactAt, transcript: toTimeline(pending) }),
           now,
         );
         after.push(...opened.after);

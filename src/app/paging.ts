@@ -1,9 +1,8 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { loadPolicy } from '../db/escalation-policies.js';
-import { loadRotations } from '../db/rotations.js';
-import { customers, engineers, incidents, integrations, standbyNumbers } from '../db/schema.js';
-import { addTimeline } from '../db/timeline.js';
+import { loadEscalationInputs, type EscalationInputs, type PagedEngineer } from '../db/escalation-policies.js';
+import { customers, incidents, integrations, standbyNumbers } from '../db/schema.js';
+import { addTimeline, type TimelineEntry } from '../db/timeline.js';
 import { decide, type EscalationCommand, type EscalationDecision, type EscalationEffect, type EscalationPolicy, type EscalationState, type ResolveTargets } from '../domain/escalation/escalation.js';
 import { sendPriority } from '../domain/escalation/send-priority.js';
 import { messages, type PageDetails } from '../domain/i18n/index.js';
@@ -11,11 +10,10 @@ import { onCallAt } from '../domain/rotation/rotation.js';
 import { ACK_LINK_LIFETIME_MS, signAckToken } from './ack-links.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
-import { queueOutbound } from './outbound.js';
+import { queueOutbounds, type Outbound, type Queued } from './outbound.js';
 import { dropPages } from './page-cancel.js';
 
 export type IncidentRow = typeof incidents.$inferSelect;
-type EngineerRow = typeof engineers.$inferSelect;
 
 /** An incident with what every message about it names: customer, integration, standby number. */
 export interface IncidentContext {
@@ -27,6 +25,7 @@ export interface IncidentContext {
 }
 
 /**
+/**
  * Locks the incident's row for this transaction (the lock every engineer action and escalation
  * step takes first, before writing anything about the incident, so concurrent actions queue in one
  * order instead of deadlocking). `FOR NO KEY UPDATE` leaves timeline inserts by others (their
@@ -37,23 +36,30 @@ export async function lockIncident(tx: Tx, incidentId: number): Promise<boolean>
   return row !== undefined;
 }
 
-/** Loads an incident (locked for update when asked) with its customer, integration and number. */
+/**
+ * Loads an incident (locked like `lockIncident` when asked) with its customer, integration and
+ * number, in one statement (a second only for an incident without a standby number).
+ */
 export async function loadIncidentContext(tx: Tx, incidentId: number, options: { lock: boolean }): Promise<IncidentContext | null> {
-  const query = tx.select().from(incidents).where(eq(incidents.id, incidentId));
-  const [incident] = options.lock ? await query.for('no key update') : await query;
-  if (!incident) return null;
-  const [customer] = await tx.select({ id: customers.id, name: customers.name, language: customers.language }).from(customers).where(eq(customers.id, incident.customerId));
-  const [integration] = await tx.select({ name: integrations.name }).from(integrations).where(eq(integrations.id, incident.integrationId));
-  const standbyPhone = await senderFor(tx, incident.standbyNumberId);
-  return { incident, customer: customer!, integrationName: integration!.name, standbyPhone };
+  const query = tx
+    .select({
+      incident: incidents,
+      customer: { id: customers.id, name: customers.name, language: customers.language },
+      integrationName: integrations.name,
+      standbyPhone: standbyNumbers.phone,
+    })
+    .from(incidents)
+    .innerJoin(customers, eq(customers.id, incidents.customerId))
+    .innerJoin(integrations, eq(integrations.id, incidents.integrationId))
+    .leftJoin(standbyNumbers, eq(standbyNumbers.id, incidents.standbyNumberId))
+    .where(eq(incidents.id, incidentId));
+  const [row] = options.lock ? await query.for('no key update', { of: incidents }) : await query;
+  if (!row) return null;
+  return { incident: row.incident, customer: row.customer, integrationName: row.integrationName, standbyPhone: row.standbyPhone ?? (await anySender(tx)) };
 }
 
-/** The incident's standby number, or (for incidents opened by API) the first shared one. */
-async function senderFor(tx: Tx, standbyNumberId: number | null): Promise<string> {
-  if (standbyNumberId !== null) {
-    const [row] = await tx.select({ phone: standbyNumbers.phone }).from(standbyNumbers).where(eq(standbyNumbers.id, standbyNumberId));
-    if (row) return row.phone;
-  }
+/** What incidents without a standby number (opened by API before numbers were required) send from: the first shared one. */
+async function anySender(tx: Tx): Promise<string> {
   const [any] = await tx.select({ phone: standbyNumbers.phone }).from(standbyNumbers).orderBy(sql`${standbyNumbers.customerId} is not null`, asc(standbyNumbers.id)).limit(1);
   if (!any) throw new Error('no standby number is configured to send from');
   return any.phone;
@@ -78,27 +84,21 @@ export const pageDetails = (c: IncidentContext): PageDetails => ({
 });
 
 /**
- * An escalation policy with what its targets reach: `resolve` answers who a target pages at an
- * instant (a rotation's on-call then, through the rotation engine, or the engineer named), counting
- * only engineers who are not archived; `active` is those engineers by id.
+/**
+ * An escalation policy with what its targets reach at `at`: `resolve` answers who a target pages (a
+ * rotation's on-call, through the rotation engine, or the engineer named), counting only engineers
+ * who are not archived. One statement (see `loadEscalationInputs`).
  */
-export async function loadPolicyTargets(tx: Tx, policyId: number): Promise<{ policy: EscalationPolicy; resolve: ResolveTargets; active: Map<number, EngineerRow> }> {
-  const { policy, rotationIds } = await loadPolicy(tx, policyId);
-  const rotations = await loadRotations(tx, rotationIds);
-  const active = new Map((await tx.select().from(engineers)).filter((e) => e.archivedAt === null).map((e) => [e.id, e]));
-  const resolve: ResolveTargets = (target, at) => {
-    if (target.kind === 'engineer') return active.has(Number(target.engineerId)) ? [target.engineerId] : [];
-    const rotation = rotations.get(Number(target.rotationId));
-    const onCall = rotation ? onCallAt(rotation, at) : null;
-    return onCall !== null && active.has(Number(onCall)) ? [onCall] : [];
-  };
-  return { policy, resolve, active };
+export async function loadPolicyTargets(tx: Tx, policyId: number, at: Date): Promise<{ policy: EscalationPolicy; resolve: ResolveTargets }> {
+  const inputs = await loadEscalationInputs(tx, policyId, at);
+  return { policy: inputs.policy, resolve: resolverOf(inputs) };
 }
 
 /**
- * Applies an escalation command to a locked incident: decides with the pure engine, writes the
- * new escalation state and the timeline in the caller's transaction, records the pages and
- * notices to send, and returns the wake-ups to enqueue after commit.
+ * Applies an escalation command to a locked incident: loads the policy, rotations and engineers
+ * in one statement, decides with the pure engine, writes the new escalation state, the pages and
+ * notices to send and the timeline in the caller's transaction, and returns the wake-ups to
+ * enqueue after commit.
  */
 export async function applyEscalation(
   tx: Tx,
@@ -108,41 +108,105 @@ export async function applyEscalation(
   now: Date,
 ): Promise<{ decision: EscalationDecision; after: AfterCommit[] }> {
   const { incident } = context;
-  const { policy, resolve, active } = await loadPolicyTargets(tx, incident.escalationPolicyId);
-
-  const decision = decide(escalationStateOf(incident), command, policy, resolve, now);
+  const inputs = await loadEscalationInputs(tx, incident.escalationPolicyId, now, engineersNamedBy(command));
+  const decision = decideEscalation(inputs, escalationStateOf(incident), command, now);
   if (decision.ignored) return { decision, after: [] };
 
   await tx
     .update(incidents)
-    .set({
-      escalationLevel: decision.state.level,
-      escalationRound: decision.state.round,
-      escalationNextAt: decision.state.nextStepAt,
-      escalationExhaustedAt: decision.state.exhaustedAt,
-      escalationStoppedAt: decision.state.stoppedAt,
-      updatedAt: now,
-    })
+    .set({ ...escalationColumns(decision.state), updatedAt: now })
     .where(eq(incidents.id, incident.id));
   const after: AfterCommit[] = [];
   // Once someone has the incident, pages not yet sent are dropped and page calls still ringing hung up.
   if (decision.state.stoppedAt && !incident.escalationStoppedAt) after.push(...(await dropPages(tx, incident.id, now)));
-  for (const effect of decision.effects) {
-    after.push(...(await runEffect(tx, deps, context, effect, active, now)));
-  }
+  after.push(...(await writeEscalationEffects(tx, deps, context, decision.effects, inputs.engineers, now)));
   return { decision, after };
 }
 
-async function runEffect(
+/** The escalation engine's decision with loaded inputs: targets resolve to engineers who are not archived. */
+export function decideEscalation(inputs: EscalationInputs, state: EscalationState, command: EscalationCommand, now: Date): EscalationDecision {
+  return decide(state, command, inputs.policy, resolverOf(inputs), now);
+}
+
+/** Who a target pages: a rotation's on-call (only the overrides the inputs were loaded with count), or the engineer named; never an archived one. */
+function resolverOf({ rotations, engineers: active }: EscalationInputs): ResolveTargets {
+  return (target, at) => {
+    if (target.kind === 'engineer') return active.has(Number(target.engineerId)) ? [target.engineerId] : [];
+    const rotation = rotations.get(Number(target.rotationId));
+    const onCall = rotation ? onCallAt(rotation, at) : null;
+    return onCall !== null && active.has(Number(onCall)) ? [onCall] : [];
+  };
+}
+
+/** The escalation state as the incident row's columns. */
+export const escalationColumns = (state: EscalationState) => ({
+  escalationLevel: state.level,
+  escalationRound: state.round,
+  escalationNextAt: state.nextStepAt,
+  escalationExhaustedAt: state.exhaustedAt,
+  escalationStoppedAt: state.stoppedAt,
+});
+
+/** Engineers a command names beyond the policy's: whoever acknowledged or asked, and everyone paged before. */
+function engineersNamedBy(command: EscalationCommand): number[] {
+  switch (command.type) {
+    case 'acknowledge':
+      return [command.engineerId, ...command.pagedEngineerIds].map(Number);
+    case 'escalate_now':
+      return command.requestedBy === null ? [] : [Number(command.requestedBy)];
+    case 'start':
+    case 'step_due':
+    case 'resolve':
+    case 'close':
+      return [];
+    default: {
+      const never: never = command;
+      throw new Error(`unknown escalation command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Writes what an escalation decision's effects mean, in the caller's transaction and in two
+ * statements whatever their number: every SMS and call to send (one `queueOutbounds`), then the
+ * timeline (`timelineBefore`, then the effects' entries, in order). Returns the wake-ups.
+ */
+export async function writeEscalationEffects(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
   context: IncidentContext,
-  effect: EscalationEffect,
-  engineersById: Map<number, EngineerRow>,
+  effects: readonly EscalationEffect[],
+  engineersById: ReadonlyMap<number, PagedEngineer>,
   now: Date,
+  timelineBefore: readonly TimelineEntry[] = [],
 ): Promise<AfterCommit[]> {
+  const planned = effects.map((effect) => planEffect(deps, context, effect, engineersById, now));
+  const queued = await queueOutbounds(tx, planned.flatMap((p) => p.outbound));
+  const after: AfterCommit[] = [];
+  const timeline: TimelineEntry[] = [...timelineBefore];
+  let next = 0;
+  for (const plan of planned) {
+    const mine = queued.slice(next, next + plan.outbound.length);
+    next += plan.outbound.length;
+    for (const q of mine) after.push(...q.after);
+    if (plan.wake) after.push(plan.wake);
+    timeline.push(...plan.timeline(mine));
+  }
+  await addTimeline(tx, timeline);
+  return after;
+}
+
+/** One effect as rows to write: its messages, its wake-up, and its timeline entries once the messages are queued. */
+interface PlannedEffect {
+  outbound: Outbound[];
+  wake?: AfterCommit;
+  timeline: (queued: readonly Queued[]) => TimelineEntry[];
+}
+
+function planEffect(deps: Pick<Deps, 'config'>, context: IncidentContext, effect: EscalationEffect, engineersById: ReadonlyMap<number, PagedEngineer>, now: Date): PlannedEffect {
   const { incident } = context;
   const base = { incidentId: incident.id, at: now, actor: 'system' as const, channel: 'system' as const };
+  const none = () => [];
   switch (effect.type) {
     case 'page': {
       const engineer = engineersById.get(Number(effect.engineerId))!;
@@ -161,82 +225,90 @@ async function runEffect(
         now,
       };
       const key = `page:${incident.id}:${effect.round}:${effect.level}:${engineer.id}`;
-      const sms = await queueOutbound(tx, { ...common, channel: 'sms', body: `${m.pageSms(details)}\n${deps.config.PUBLIC_BASE_URL}/ack/${token}`, dedupeKey: `${key}:sms` });
-      const call = await queueOutbound(tx, { ...common, channel: 'voice', body: m.pageVoice(details), dedupeKey: `${key}:voice` });
-      await addTimeline(tx, {
-        ...base,
-        kind: 'page',
-        engineerId: engineer.id,
-        body: `Paged ${engineer.name} by SMS and voice call (level ${effect.level + 1}, round ${effect.round + 1})`,
-        data: { level: effect.level, round: effect.round, notificationIds: [sms.notificationId, call.notificationId] },
-      });
-      return [...sms.after, ...call.after];
+      return {
+        outbound: [
+          { ...common, channel: 'sms', body: `${m.pageSms(details)}\n${deps.config.PUBLIC_BASE_URL}/ack/${token}`, dedupeKey: `${key}:sms` },
+          { ...common, channel: 'voice', body: m.pageVoice(details), dedupeKey: `${key}:voice` },
+        ],
+        timeline: ([sms, call]) => [
+          {
+            ...base,
+            kind: 'page',
+            engineerId: engineer.id,
+            body: `Paged ${engineer.name} by SMS and voice call (level ${effect.level + 1}, round ${effect.round + 1})`,
+            data: { level: effect.level, round: effect.round, notificationIds: [sms!.notificationId, call!.notificationId] },
+          },
+        ],
+      };
     }
     case 'schedule':
-      return [{ type: 'wake_escalation', incidentId: incident.id, at: effect.at }];
+      return { outbound: [], wake: { type: 'wake_escalation', incidentId: incident.id, at: effect.at }, timeline: none };
     case 'page_admins': {
       const admins = [...engineersById.values()].filter((e) => e.isAdmin);
       // Admins are engineers (isAdmin), so their ACK comes back through the engineer commands.
       const phones = new Map(admins.map((a) => [a.phone, { engineerId: a.id, language: a.language }]));
-      const after: AfterCommit[] = [];
-      for (const [phone, admin] of phones) {
-        const text = messages(admin.language).engineer.escalationExhausted(pageDetails(context));
-        for (const channel of ['sms', 'voice'] as const) {
-          const queued = await queueOutbound(tx, {
-            incidentId: incident.id,
-            engineerId: admin.engineerId,
-            kind: 'admin_page',
-            channel,
-            to: phone,
-            from: context.standbyPhone,
-            body: text,
-            priority: sendPriority(incident.severity, 'page'),
-            dedupeKey: `admin:${incident.id}:${phone}:${channel}`,
-            now,
-          });
-          after.push(...queued.after);
-        }
-      }
-      await addTimeline(tx, {
-        ...base,
-        kind: 'admins_paged',
-        body: phones.size > 0
-          ? `Escalation policy exhausted (${effect.reason === 'no_ack' ? 'nobody acknowledged' : 'nobody on call'}): paged the admins (${phones.size})`
-          : 'Escalation policy exhausted and no admin is configured to page: mark an engineer as admin (isAdmin)',
-        data: { reason: effect.reason, admins: phones.size },
-      });
-      return after;
+      const outbound = [...phones].flatMap(([phone, admin]) =>
+        (['sms', 'voice'] as const).map((channel): Outbound => ({
+          incidentId: incident.id,
+          engineerId: admin.engineerId,
+          kind: 'admin_page',
+          channel,
+          to: phone,
+          from: context.standbyPhone,
+          body: messages(admin.language).engineer.escalationExhausted(pageDetails(context)),
+          priority: sendPriority(incident.severity, 'page'),
+          dedupeKey: `admin:${incident.id}:${phone}:${channel}`,
+          now,
+        })),
+      );
+      return {
+        outbound,
+        timeline: () => [
+          {
+            ...base,
+            kind: 'admins_paged',
+            body: phones.size > 0
+              ? `Escalation policy exhausted (${effect.reason === 'no_ack' ? 'nobody acknowledged' : 'nobody on call'}): paged the admins (${phones.size})`
+              : 'Escalation policy exhausted and no admin is configured to page: mark an engineer as admin (isAdmin)',
+            data: { reason: effect.reason, admins: phones.size },
+          },
+        ],
+      };
     }
     case 'notify_ack': {
       const engineer = engineersById.get(Number(effect.engineerId));
       const by = engineersById.get(Number(effect.acknowledgedBy));
-      if (!engineer) return [];
-      const queued = await queueOutbound(tx, {
-        incidentId: incident.id,
-        engineerId: engineer.id,
-        kind: 'ack_notice',
-        channel: 'sms',
-        to: engineer.phone,
-        from: context.standbyPhone,
-        body: messages(engineer.language).engineer.ackedByOther({ reference: incident.id, engineerName: by?.name ?? '?' }),
-        priority: sendPriority(incident.severity, 'other'),
-        dedupeKey: `ackedby:${incident.id}:${engineer.id}`,
-        now,
-      });
-      return queued.after;
+      if (!engineer) return { outbound: [], timeline: none };
+      return {
+        outbound: [
+          {
+            incidentId: incident.id,
+            engineerId: engineer.id,
+            kind: 'ack_notice',
+            channel: 'sms',
+            to: engineer.phone,
+            from: context.standbyPhone,
+            body: messages(engineer.language).engineer.ackedByOther({ reference: incident.id, engineerName: by?.name ?? '?' }),
+            priority: sendPriority(incident.severity, 'other'),
+            dedupeKey: `ackedby:${incident.id}:${engineer.id}`,
+            now,
+          },
+        ],
+        timeline: none,
+      };
     }
     case 'notify_customer_ack': {
       const by = engineersById.get(Number(effect.acknowledgedBy));
-      return notifyCustomer(tx, context, {
+      const notice = customerNotice(context, {
         kind: 'engineer_assigned',
         body: messages(context.customer.language).sms.engineerAssigned({ engineerName: by?.name ?? '', reference: incident.id }),
         dedupeKey: `assigned:${incident.id}`,
         now,
       });
+      return notice ?? { outbound: [], timeline: none };
     }
     case 'timeline':
-      await addTimeline(tx, { ...base, kind: effect.kind, body: timelineText(effect, engineersById), data: { ...effect, type: undefined } });
-      return [];
+      return { outbound: [], timeline: () => [{ ...base, kind: effect.kind, body: timelineText(effect, engineersById), data: { ...effect, type: undefined } }] };
     default: {
       const never: never = effect;
       throw new Error(`unknown escalation effect ${JSON.stringify(never)}`);
@@ -250,27 +322,40 @@ export async function notifyCustomer(
   context: IncidentContext,
   message: { kind: string; body: string; dedupeKey: string; now: Date },
 ): Promise<AfterCommit[]> {
-  const to = context.incident.reporterPhone;
-  if (!to) return [];
-  const queued = await queueOutbound(tx, {
-    incidentId: context.incident.id,
-    engineerId: null,
-    kind: message.kind,
-    channel: 'sms',
-    to,
-    from: context.standbyPhone,
-    body: message.body,
-    priority: sendPriority(context.incident.severity, 'customer_notice'),
-    dedupeKey: message.dedupeKey,
-    now: message.now,
-  });
-  if (queued.skipped === 'opted_out') {
-    await addTimeline(tx, { incidentId: context.incident.id, at: message.now, actor: 'system', channel: 'system', kind: 'sms_suppressed', body: 'Not texted to the customer: their phone sent STOP to this number', data: { kind: message.kind } });
-  }
-  return queued.after;
+  const notice = customerNotice(context, message);
+  if (!notice) return [];
+  const queued = await queueOutbounds(tx, notice.outbound);
+  await addTimeline(tx, notice.timeline(queued));
+  return queued.flatMap((q) => q.after);
 }
 
-function timelineText(effect: Extract<EscalationEffect, { type: 'timeline' }>, engineersById: Map<number, EngineerRow>): string {
+/** The text to the customer who reported the incident (none without a reporter phone); a phone that sent STOP is not texted, and the timeline says so. */
+function customerNotice(context: IncidentContext, message: { kind: string; body: string; dedupeKey: string; now: Date }): PlannedEffect | null {
+  const to = context.incident.reporterPhone;
+  if (!to) return null;
+  return {
+    outbound: [
+      {
+        incidentId: context.incident.id,
+        engineerId: null,
+        kind: message.kind,
+        channel: 'sms',
+        to,
+        from: context.standbyPhone,
+        body: message.body,
+        priority: sendPriority(context.incident.severity, 'customer_notice'),
+        dedupeKey: message.dedupeKey,
+        now: message.now,
+      },
+    ],
+    timeline: ([queued]) =>
+      queued?.skipped === 'opted_out'
+        ? [{ incidentId: context.incident.id, at: message.now, actor: 'system', channel: 'system', kind: 'sms_suppressed', body: 'Not texted to the customer: their phone sent STOP to this number', data: { kind: message.kind } }]
+        : [],
+  };
+}
+
+function timelineText(effect: Extract<EscalationEffect, { type: 'timeline' }>, engineersById: ReadonlyMap<number, PagedEngineer>): string {
   const name = (id: string | null) => (id ? (engineersById.get(Number(id))?.name ?? `engineer ${id}`) : 'someone');
   switch (effect.kind) {
     case 'escalation_started':

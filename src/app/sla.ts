@@ -4,8 +4,12 @@ import { contractOf } from '../db/intake.js';
 import { slaStatus, type SlaIncident, type SlaStatus, type SlaTargets } from '../domain/sla/sla.js';
 
 type ContractRow = typeof contracts.$inferSelect;
+/** What the SLA clocks read of a contract: its targets. */
+export type ContractTargets = Parameters<typeof contractOf>[0];
+/** What the SLA clocks read of an incident. */
+export type SlaIncidentRow = Pick<IncidentRow, 'firstContactAt' | 'acknowledgedAt' | 'resolvedAt' | 'waitingSeconds' | 'waitingSince'>;
 
-export function targetsOf(contract: ContractRow, severity: 'blocker' | 'high'): SlaTargets {
+export function targetsOf(contract: ContractTargets, severity: 'blocker' | 'high'): SlaTargets {
   return contractOf(contract).sla[severity];
 }
 
@@ -13,7 +17,7 @@ export function targetsOf(contract: ContractRow, severity: 'blocker' | 'high'): 
  * The SLA clocks' input from an incident row. Waiting already over is kept as a total (its
  * placement does not change the counted time); waiting still going on is an open interval.
  */
-export function slaIncidentOf(incident: IncidentRow): SlaIncident {
+export function slaIncidentOf(incident: SlaIncidentRow): SlaIncident {
   const waiting = [];
   if (incident.waitingSeconds > 0) {
     waiting.push({ start: incident.firstContactAt, end: new Date(incident.firstContactAt.getTime() + incident.waitingSeconds * 1000) });

@@ -1,19 +1,7 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Contract, CustomerFile, Integration, OpenIncident } from '../domain/eligibility/index.js';
 import type { Executor, Tx } from './client.js';
-import {
-  callSessions,
-  contacts,
-  contactsLog,
-  contracts,
-  customers,
-  incidents,
-  integrations,
-  openIncidentStatuses,
-  smsConversations,
-  smsOptOuts,
-  standbyNumbers,
-} from './schema.js';
+import { callSessions, contactsLog, contracts, openIncidentStatuses, smsConversations, smsOptOuts, standbyNumbers } from './schema.js';
 
 export type StandbyNumberRow = typeof standbyNumbers.$inferSelect;
 export type CallSessionRow = typeof callSessions.$inferSelect;
@@ -26,51 +14,6 @@ export async function findStandbyNumber(db: Executor, phone: string): Promise<St
   return row ?? null;
 }
 
-/**
- * Everything intake needs to know about one customer (see `CustomerFile`): all their contracts
- * (the domain picks the one in force), their integrations that are not archived, and their open
- * incidents by integration. Null for an unknown or archived customer, who is not a customer to
- * the 24x7 service any more.
- */
-export async function loadCustomerFile(db: Executor, customerId: number): Promise<CustomerFile | null> {
-  const [customer] = await db
-    .select({ id: customers.id, code: customers.code, name: customers.name, language: customers.language })
-    .from(customers)
-    .where(and(eq(customers.id, customerId), isNull(customers.archivedAt)));
-  if (!customer) return null;
-  const contractRows = await db.select().from(contracts).where(eq(contracts.customerId, customerId)).orderBy(contracts.id);
-  const integrationRows = await db
-    .select({ id: integrations.id, name: integrations.name, builtBy: integrations.builtBy })
-    .from(integrations)
-    .where(and(eq(integrations.customerId, customerId), isNull(integrations.archivedAt)))
-    .orderBy(integrations.id);
-  const open = await db
-    .select({ reference: incidents.id, integrationId: incidents.integrationId })
-    .from(incidents)
-    .where(and(eq(incidents.customerId, customerId), inArray(incidents.status, [...openIncidentStatuses])))
-    .orderBy(incidents.id);
-  return {
-    customer,
-    contracts: contractRows.map(contractOf),
-    integrations: integrationRows.map((i): Integration => ({ ...i })),
-    openIncidents: open.map((i): OpenIncident => ({ ...i })),
-  };
-}
-
-/** The customer whose registered contact this phone is, or null. */
-export async function customerIdByContactPhone(db: Executor, phone: string | null): Promise<number | null> {
-  if (phone === null) return null;
-  const [row] = await db.select({ customerId: contacts.customerId }).from(contacts).where(eq(contacts.phone, phone));
-  return row?.customerId ?? null;
-}
-
-/** The customer with this keypad code, or null. */
-export async function customerIdByCode(db: Executor, code: string | null): Promise<number | null> {
-  if (code === null) return null;
-  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.code, code));
-  return row?.id ?? null;
-}
-
 /** The customers a contact may be about, each loaded once: the lookups intake asks for. */
 export interface IntakeFiles {
   dialledNumberOwner: CustomerFile | null;
@@ -79,30 +22,126 @@ export interface IntakeFiles {
   typedCodeOwner: CustomerFile | null;
 }
 
+/** Who a step of intake asks about: the phone that called or texted, a customer named earlier, a code just typed. */
+export interface IntakeLookups {
+  from: string | null;
+  customerId: number | null;
+  code: string | null;
+}
+
 /**
- * Loads the customer files a step of the voice or SMS intake may need: the dialled standby
- * number's owner, the owner of the caller's phone, the customer the conversation already names
+ * The customer files (see `CustomerFile`) of the customers in `wanted` (a query of ids), as one
+ * JSON array: each with all their contracts (the domain picks the one in force), their
+ * integrations that are not archived, and their open incidents by integration. An unknown or
+ * archived customer has no file: they are not a customer to the 24x7 service any more.
+ */
+const openStatuses = sql.join(
+  openIncidentStatuses.map((status) => sql`${status}`),
+  sql`, `,
+);
+
+const customerFilesOf = (wanted: SQL) => sql`coalesce((
+  select json_agg(json_build_object(
+    'customer', json_build_object('id', c.id, 'code', c.code, 'name', c.name, 'language', c.language),
+    'contracts', coalesce((
+      select json_agg(json_build_object(
+        'id', k.id, 'integrations24x7', k.integrations_24x7, 'validFrom', k.valid_from, 'validUntil', k.valid_until,
+        'blockerFirstResponseMinutes', k.blocker_first_response_minutes, 'blockerResolutionMinutes', k.blocker_resolution_minutes,
+        'highFirstResponseMinutes', k.high_first_response_minutes, 'highResolutionMinutes', k.high_resolution_minutes) order by k.id)
+      from contracts k where k.customer_id = c.id), '[]'),
+    'integrations', coalesce((
+      select json_agg(json_build_object('id', i.id, 'name', i.name, 'builtBy', i.built_by) order by i.id)
+      from integrations i where i.customer_id = c.id and i.archived_at is null), '[]'),
+    'openIncidents', coalesce((
+      select json_agg(json_build_object('reference', x.id, 'integrationId', x.integration_id) order by x.id)
+      from incidents x where x.customer_id = c.id and x.status in (${openStatuses})), '[]')))
+  from customers c where c.id in (${wanted}) and c.archived_at is null), '[]')`;
+
+interface CustomerFileJson {
+  customer: CustomerFile['customer'];
+  contracts: Array<{
+    id: number;
+    integrations24x7: boolean;
+    validFrom: string;
+    validUntil: string | null;
+    blockerFirstResponseMinutes: number;
+    blockerResolutionMinutes: number;
+    highFirstResponseMinutes: number;
+    highResolutionMinutes: number;
+  }>;
+  integrations: Integration[];
+  openIncidents: OpenIncident[];
+}
+
+interface IntakeFilesRow {
+  files: CustomerFileJson[];
+  sender_customer_id: string | null;
+  code_customer_id: string | null;
+}
+
+/** Sorts the loaded files into the roles intake asks about. */
+function intakeFilesOf(row: IntakeFilesRow, dialledOwnerId: number | null, identifiedId: number | null): IntakeFiles {
+  const files = new Map(
+    row.files.map((f): [number, CustomerFile] => [
+      f.customer.id,
+      {
+        customer: f.customer,
+        contracts: f.contracts.map((c) => contractOf({ ...c, validFrom: new Date(c.validFrom), validUntil: c.validUntil === null ? null : new Date(c.validUntil) })),
+        integrations: f.integrations,
+        openIncidents: f.openIncidents,
+      },
+    ]),
+  );
+  const file = (id: string | number | null) => (id === null ? null : (files.get(Number(id)) ?? null));
+  return { dialledNumberOwner: file(dialledOwnerId), senderOwner: file(row.sender_customer_id), identified: file(identifiedId), typedCodeOwner: file(row.code_customer_id) };
+}
+
+/** The customers one step of intake may be about, as ids: the caller's phone's, the code's, and those given. */
+const intakeLookupsSql = (who: IntakeLookups, dialledOwner: SQL) => sql`
+  sender as (select customer_id from contacts where phone = ${who.from}::text),
+  coded as (select id from customers where code = ${who.code}::text),
+  wanted as (
+    select ${dialledOwner} as id
+    union all select customer_id from sender
+    union all select id from coded
+    union all select ${who.customerId}::bigint)`;
+
+/**
+ * Loads, in one statement, the customer files a step of the voice intake may need: the dialled
+ * standby number's owner, the owner of the caller's phone, the customer the call already names
  * and the one whose code was just typed.
  */
-export async function loadIntakeFiles(
-  db: Executor,
-  who: { standby: StandbyNumberRow; from: string | null; customerId: number | null; code: string | null },
-): Promise<IntakeFiles> {
-  const cache = new Map<number, Promise<CustomerFile | null>>();
-  const file = (id: number | null): Promise<CustomerFile | null> => {
-    if (id === null) return Promise.resolve(null);
-    let loaded = cache.get(id);
-    if (!loaded) {
-      loaded = loadCustomerFile(db, id);
-      cache.set(id, loaded);
-    }
-    return loaded;
-  };
-  const dialledNumberOwner = await file(who.standby.customerId);
-  const senderOwner = await file(await customerIdByContactPhone(db, who.from));
-  const identified = await file(who.customerId);
-  const typedCodeOwner = await file(await customerIdByCode(db, who.code));
-  return { dialledNumberOwner, senderOwner, identified, typedCodeOwner };
+export async function loadIntakeFiles(db: Executor, standby: StandbyNumberRow, who: IntakeLookups): Promise<IntakeFiles> {
+  const [row] = await db.execute<IntakeFilesRow & Record<string, unknown>>(sql`
+    with ${intakeLookupsSql(who, sql`${standby.customerId}::bigint`)}
+    select ${customerFilesOf(sql`select id from wanted`)} as files,
+      (select customer_id from sender) as sender_customer_id,
+      (select id from coded) as code_customer_id`);
+  return intakeFilesOf(row!, standby.customerId, who.customerId);
+}
+
+/** What one customer text needs to be decided: the standby number it reached, the customer files, and whether the phone sent STOP. */
+export interface SmsIntakeFiles extends IntakeFiles {
+  standby: StandbyNumberRow | null;
+  /** The phone sent STOP to this standby number (no texts go to it, replies included). */
+  optedOut: boolean;
+}
+
+/**
+ * Loads, in one statement, what a customer's text to `standbyPhone` needs: the standby number,
+ * the customer files of `loadIntakeFiles` and the phone's opt-out.
+ */
+export async function loadSmsIntake(db: Executor, standbyPhone: string, who: IntakeLookups & { from: string }): Promise<SmsIntakeFiles> {
+  const [row] = await db.execute<IntakeFilesRow & { standby: (Omit<StandbyNumberRow, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string }) | null; opted_out: boolean } & Record<string, unknown>>(sql`
+    with standby as (select * from standby_numbers where phone = ${standbyPhone}::text),
+    ${intakeLookupsSql(who, sql`(select customer_id from standby)`)}
+    select ${customerFilesOf(sql`select id from wanted`)} as files,
+      (select customer_id from sender) as sender_customer_id,
+      (select id from coded) as code_customer_id,
+      (select json_build_object('id', id, 'phone', phone, 'label', label, 'customerId', customer_id, 'escalationPolicyId', escalation_policy_id, 'createdAt', created_at, 'updatedAt', updated_at) from standby) as standby,
+      exists (select 1 from sms_opt_outs where phone = ${who.from}::text and standby_phone = ${standbyPhone}::text) as opted_out`);
+  const standby = row!.standby ? { ...row!.standby, createdAt: new Date(row!.standby.createdAt), updatedAt: new Date(row!.standby.updatedAt) } : null;
+  return { ...intakeFilesOf(row!, standby?.customerId ?? null, who.customerId), standby, optedOut: row!.opted_out };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -128,16 +167,17 @@ export async function saveCallSession(tx: Tx, callSid: string, values: Partial<P
 // SMS conversations
 
 /**
- * The conversation between a customer's phone and a standby number, locked: a row is created
- * (empty) when there is none, so two texts from the same phone arriving together take turns.
+ * The conversation between a customer's phone and a standby number, locked until the transaction
+ * ends, in one statement: a row is created (empty) when there is none, so two texts from the same
+ * phone arriving together take turns. Reads made after this see what the other text committed.
  */
 export async function lockSmsConversation(tx: Tx, customerPhone: string, standbyPhone: string, now: Date): Promise<SmsConversationRow> {
-  await tx.insert(smsConversations).values({ customerPhone, standbyPhone, state: {}, lastActivityAt: now, createdAt: now }).onConflictDoNothing();
   const [row] = await tx
-    .select()
-    .from(smsConversations)
-    .where(and(eq(smsConversations.customerPhone, customerPhone), eq(smsConversations.standbyPhone, standbyPhone)))
-    .for('update');
+    .insert(smsConversations)
+    .values({ customerPhone, standbyPhone, state: {}, lastActivityAt: now, createdAt: now })
+    // Updating nothing still takes the row lock, like `select … for update`.
+    .onConflictDoUpdate({ target: [smsConversations.customerPhone, smsConversations.standbyPhone], set: { customerPhone: sql`excluded.customer_phone` } })
+    .returning();
   return row!;
 }
 
@@ -177,7 +217,12 @@ export async function addContactsLog(db: Executor, entry: ContactsLogEntry): Pro
 }
 
 /** A contract row as the eligibility rules and SLA clocks read it. */
-export function contractOf(c: typeof contracts.$inferSelect): Contract {
+export function contractOf(
+  c: Pick<
+    typeof contracts.$inferSelect,
+    'id' | 'integrations24x7' | 'validFrom' | 'validUntil' | 'blockerFirstResponseMinutes' | 'blockerResolutionMinutes' | 'highFirstResponseMinutes' | 'highResolutionMinutes'
+  >,
+): Contract {
   return {
     id: c.id,
     integrations24x7: c.integrations24x7,

@@ -315,6 +315,8 @@ export const incidents = pgTable(
     index('incidents_escalation_due_idx').on(t.escalationNextAt).where(sql`${t.escalationNextAt} is not null`),
     index('incidents_status_idx').on(t.status, t.id),
     index('incidents_customer_idx').on(t.customerId, t.id),
+    /** The SLA report's month and the list's from/to filters. */
+    index('incidents_first_contact_idx').on(t.firstContactAt),
     check('incidents_severity', sql`${t.severity} in ('blocker', 'high')`),
     check('incidents_ack_pair', sql`(${t.acknowledgedAt} is null) = (${t.acknowledgedBy} is null)`),
     check('incidents_reporter_identified_by', sql`${t.reporterIdentifiedBy} in ('dialled_number', 'caller_id', 'customer_code')`),
@@ -418,6 +420,29 @@ export const webhookReceipts = pgTable('webhook_receipts', {
   body: text('body').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * A text to a standby number that arrived while the web process was at capacity: answered at
+ * once ("received, we will text you back") and kept here, in arrival order, until a web process
+ * has room to handle it as if it had just arrived (`received_at` is its arrival: the first contact
+ * the SLA counts from). `receipt_key` is the webhook's receipt key: Twilio's retry of the same
+ * request finds it here, or in `webhook_receipts` once it has been handled.
+ */
+export const deferredTexts = pgTable(
+  'deferred_texts',
+  {
+    id: id(),
+    receiptKey: text('receipt_key').notNull(),
+    /** The sender, so texts from one phone are handled one at a time, in order. */
+    fromPhone: text('from_phone').notNull(),
+    /** Every form parameter Twilio sent. */
+    params: jsonb('params').$type<Record<string, string>>().notNull(),
+    /** What Twilio was answered (TwiML): its receipt keeps it once the text is handled. */
+    answer: text('answer').notNull(),
+    receivedAt: instant('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('deferred_texts_receipt_key').on(t.receiptKey), index('deferred_texts_from_idx').on(t.fromPhone, t.id)],
+);
 
 /** The state of a customer's SMS conversation with a standby number; expires after 30 min idle. */
 export const smsConversations = pgTable(

@@ -31,24 +31,31 @@ export async function answerOnce<E>(
   key: string,
   work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>,
 ): Promise<{ answer: WebhookAnswer; after: E[]; replay: boolean }> {
-  return transaction(db, async (tx) => {
-    // The unique key blocks a concurrent duplicate here until this transaction ends.
-    const claimed = await tx
-      .insert(webhookReceipts)
-      .values({ key, statusCode: 0, contentType: '', body: '' })
-      .onConflictDoNothing()
-      .returning({ key: webhookReceipts.key });
-    if (claimed.length === 0) {
-      const [stored] = await tx.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
-      return { answer: { statusCode: stored!.statusCode, contentType: stored!.contentType, body: stored!.body }, after: [], replay: true };
-    }
-    const { answer, after } = await work(tx);
-    await tx
-      .update(webhookReceipts)
-      .set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body })
-      .where(eq(webhookReceipts.key, key));
-    return { answer, after, replay: false };
-  });
+  return transaction(db, (tx) => answerOnceIn(tx, key, work));
+}
+
+/** `answerOnce` inside the caller's transaction (which then decides what else commits with it). */
+export async function answerOnceIn<E>(
+  tx: Tx,
+  key: string,
+  work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>,
+): Promise<{ answer: WebhookAnswer; after: E[]; replay: boolean }> {
+  // The unique key blocks a concurrent duplicate here until this transaction ends.
+  const claimed = await tx
+    .insert(webhookReceipts)
+    .values({ key, statusCode: 0, contentType: '', body: '' })
+    .onConflictDoNothing()
+    .returning({ key: webhookReceipts.key });
+  if (claimed.length === 0) {
+    const [stored] = await tx.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
+    return { answer: { statusCode: stored!.statusCode, contentType: stored!.contentType, body: stored!.body }, after: [], replay: true };
+  }
+  const { answer, after } = await work(tx);
+  await tx
+    .update(webhookReceipts)
+    .set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body })
+    .where(eq(webhookReceipts.key, key));
+  return { answer, after, replay: false };
 }
 
 /** How long a receipt keeps its answer: Twilio retries a webhook for minutes, not days. */

@@ -108,6 +108,22 @@ describe('auth', () => {
     expect((await get('/api/v1/customers?code=8001')).json().items).toEqual([]);
   });
 
+  it('shows when a token was last used, to the minute', async () => {
+    const issued = (await post('/api/v1/api-tokens', { name: 'poller', scope: 'read' })).json();
+    const use = () => s.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: `Bearer ${issued.token}` } });
+    const lastUsed = async () => (await get('/api/v1/api-tokens?limit=200')).json().items.find((t: { id: number }) => t.id === issued.id).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    await use();
+    const first = s.clock.now().toISOString();
+    expect(await lastUsed()).toBe(first);
+    s.clock.advance(30_000);
+    await use();
+    expect(await lastUsed()).toBe(first);
+    s.clock.advance(30_000);
+    await use();
+    expect(await lastUsed()).toBe(s.clock.now().toISOString());
+  });
+
   it('never lists a token in clear', async () => {
     await post('/api/v1/api-tokens', { name: 'listed' });
     const list = (await get('/api/v1/api-tokens')).json();

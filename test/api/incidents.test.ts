@@ -185,6 +185,23 @@ describe('incidents API', () => {
     expect((await get(`/incidents?severity=high&cursor=${highs.nextCursor}`)).json().items[0].id).toBeLessThan(highs.items[0].id);
   });
 
+  it("pages through an incident's timeline oldest first, each entry once", async () => {
+    const incident = (await openFresh('SAP orders')).json();
+    for (let i = 0; i < 4; i++) await post(`/incidents/${incident.id}/reply`, { engineerId: ids['Eng One'], text: `update ${i}` });
+    const all = (await get(`/incidents/${incident.id}/timeline?limit=200`)).json().items.map((e: { id: number }) => e.id);
+    const paged: number[] = [];
+    let cursor: number | null = null;
+    do {
+      const page: { items: Array<{ id: number }>; nextCursor: number | null } = (await get(`/incidents/${incident.id}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(all);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+    expect(all.length).toBeGreaterThan(6);
+  });
+
   it('reports SLA met and breached per contract and severity', async () => {
     s.clock.advanceMinutes(60);
     const from = new Date(s.clock.now().getTime() - 24 * 3600_000).toISOString();

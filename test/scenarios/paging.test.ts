@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { demo } from '../../src/app/demo-data.js';
+import { engineers, rotations } from '../../src/db/schema.js';
 import { startWorld, type World } from '../support/world.js';
 import { answerRingingCall, callsTo, incident, openIncidentByApi, smsTo, timelineKinds } from './paging-support.js';
 
@@ -49,6 +51,37 @@ describe('escalation', () => {
     const count = w.sim.messages.length;
     await w.advance(30);
     expect(pagesSince(count)).toEqual([]);
+  });
+});
+
+describe('overrides', () => {
+  it('pages whoever covers the on-call engineer now, not someone whose cover has ended or not begun', async () => {
+    const db = w.deps.database.db;
+    const [rotation] = await db.select().from(rotations).where(eq(rotations.name, demo.rotation));
+    const ids = new Map((await db.select().from(engineers)).map((e) => [e.phone, e.id]));
+    const covers = async (engineer: string, startsAt: string, endsAt: string) => {
+      const response = await w.app.inject({
+        method: 'POST',
+        url: `/api/v1/rotations/${rotation!.id}/overrides`,
+        headers: w.auth,
+        payload: { engineerId: ids.get(engineer), replacesEngineerId: ids.get(one.phone), startsAt, endsAt },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json().id as number;
+    };
+    // Eng One's week; overrides start in the future, then the clock moves into the middle one.
+    const at = (minutes: number) => new Date(w.clock.now().getTime() + minutes * 60_000).toISOString();
+    const overrides = [
+      await covers(lead.phone, at(10), at(60)),
+      await covers(two.phone, at(60), at(120)),
+      await covers(lead.phone, at(120), at(180)),
+    ];
+    await w.advance(90);
+    const before = w.sim.messages.length;
+    await openIncidentByApi(w);
+    await w.settle();
+    expect(pagesSince(before).map((m) => m.to)).toEqual([two.phone]);
+    for (const id of overrides) await w.app.inject({ method: 'DELETE', url: `/api/v1/rotations/${rotation!.id}/overrides/${id}`, headers: w.auth });
   });
 });
 

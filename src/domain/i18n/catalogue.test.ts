@@ -39,6 +39,7 @@ function smsTexts(c: Catalogue, hours: SupportHoursFacts): string[] {
     s.help(),
     s.stopConfirmation(),
     s.startConfirmation(),
+    s.received(),
     s.engineerAssigned({ engineerName: 'Eng One', reference: 123 }),
     s.fromEngineer({ engineerName: 'Eng One', reference: 123, text: 'x'.repeat(500) }),
     s.waitingOnCustomer({ reference: 123, question: 'Can you send the failing order id? '.repeat(20) }),

@@ -113,6 +113,8 @@ export interface Catalogue {
     help(): string;
     stopConfirmation(): string;
     startConfirmation(): string;
+    /** The answer to a text taken while the service is at capacity: it is handled shortly, and the real answer follows by SMS. */
+    received(): string;
     /** Customer notice when an engineer acknowledges. */
     engineerAssigned(p: { engineerName: string; reference: number }): string;
     /** An engineer's reply relayed to the customer. */

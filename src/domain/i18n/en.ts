@@ -120,6 +120,7 @@ export const en: Catalogue = {
       '24x7 Integrations support for Blocker and High incidents. Text the severity, the integration and what fails, e.g. "BLOCKER Salesforce sync down". Reply STOP to stop messages.',
     stopConfirmation: () => 'You will no longer receive messages from this number. Reply START to receive them again.',
     startConfirmation: () => 'You will receive messages from this number again. Reply HELP for help.',
+    received: () => 'We received your message and will text you back in a moment.',
     engineerAssigned: ({ engineerName, reference }) => `${engineerName} is working on your incident ${reference}.`,
     fromEngineer: ({ engineerName, reference, text }) => fitWithin(`${engineerName} (incident ${reference}): `, text, ''),
     waitingOnCustomer: ({ reference, question }) =>

@@ -124,6 +124,7 @@ export const es: Catalogue = {
       'Soporte 24x7 de Integraciones para incidentes bloqueantes y de prioridad alta. Envíe la gravedad, la integración y qué falla, p. ej. "BLOQUEANTE Salesforce sync caído". Responda STOP para no recibir más mensajes.',
     stopConfirmation: () => 'No recibirá más mensajes de este número. Responda START para volver a recibirlos.',
     startConfirmation: () => 'Volverá a recibir mensajes de este número. Responda AYUDA para ver la ayuda.',
+    received: () => 'Recibimos su mensaje y le responderemos por SMS en unos instantes.',
     engineerAssigned: ({ engineerName, reference }) => `${engineerName} está trabajando en su incidente ${reference}.`,
     fromEngineer: ({ engineerName, reference, text }) => fitWithin(`${engineerName} (incidente ${reference}): `, text, ''),
     waitingOnCustomer: ({ reference, question }) =>

@@ -129,6 +129,7 @@ export const pt: Catalogue = {
       'Suporte 24x7 de Integrações para incidentes bloqueantes e de prioridade alta. Envie a gravidade, a integração e o que falha, ex. "BLOQUEANTE Salesforce sync fora do ar". Responda STOP para não receber mais mensagens.',
     stopConfirmation: () => 'Você não receberá mais mensagens deste número. Responda START para voltar a recebê-las.',
     startConfirmation: () => 'Você voltará a receber mensagens deste número. Responda AJUDA para ver a ajuda.',
+    received: () => 'Recebemos sua mensagem e responderemos por SMS em instantes.',
     engineerAssigned: ({ engineerName, reference }) => `${engineerName} está trabalhando no seu incidente ${reference}.`,
     fromEngineer: ({ engineerName, reference, text }) => fitWithin(`${engineerName} (incidente ${reference}): `, text, ''),
     waitingOnCustomer: ({ reference, question }) =>

@@ -26,6 +26,9 @@ export interface Principal {
 /** How the record names the bootstrap token. */
 export const BOOTSTRAP_TOKEN_NAME = 'ADMIN_API_TOKEN';
 
+/** `last_used_at` is kept to the minute: a busy script does not turn every request into a write. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
@@ -77,11 +80,14 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock;
       request.principal = { tokenId: null, name: BOOTSTRAP_TOKEN_NAME, scope: 'admin' };
     } else {
       const [row] = await deps.db
-        .update(apiTokens)
-        .set({ lastUsedAt: deps.clock.now() })
-        .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)))
-        .returning({ id: apiTokens.id, name: apiTokens.name, scope: apiTokens.scope });
+        .select({ id: apiTokens.id, name: apiTokens.name, scope: apiTokens.scope, lastUsedAt: apiTokens.lastUsedAt })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
       if (!row) throw new HttpProblem(401, 'The API token is unknown or has been revoked');
+      const now = deps.clock.now();
+      if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+        await deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+      }
       request.principal = { tokenId: row.id, name: row.name, scope: row.scope };
     }
     const needed = neededScope(request);

@@ -8,7 +8,7 @@ import { parkedCount } from './twilio/parking.js';
 
 /** Webhook answer times (the signature check to the answer), per route: Twilio gives up at 15 s. */
 export interface WebhookTimer {
-  observe(route: string, outcome: 'answered' | 'parked' | 'fallback', seconds: number): void;
+  observe(route: string, outcome: 'answered' | 'kept' | 'parked' | 'fallback', seconds: number): void;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit } from '../../../app/effects.js';
@@ -10,6 +10,8 @@ import { openIncident } from '../../../app/incidents.js';
 import { incidentSla } from '../../../app/sla.js';
 import { transaction, type Tx } from '../../../db/client.js';
 import { contractOf } from '../../../db/intake.js';
+import { incidentPageQuery, incidentsWithContract } from '../../../db/incidents.js';
+import { timelinePageQuery } from '../../../db/timeline.js';
 import { contracts, customers, engineers, incidents, incidentStatuses, integrations, standbyNumbers, timelineEntries } from '../../../db/schema.js';
 import { decideEligibility } from '../../../domain/eligibility/index.js';
 import type { OutOfScopeReason } from '../../../domain/eligibility/contract.js';
@@ -206,8 +208,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
    * Incidents read with their contract in the same query: the SLA targets shown are the
    * contract's as they are now (PATCH /contracts/:id changes them), never a copy kept from earlier.
    */
-  const withContract = () =>
-    db.select({ id: incidents.id, incident: incidents, contract: contracts }).from(incidents).innerJoin(contracts, eq(contracts.id, incidents.contractId));
+  const withContract = () => incidentsWithContract(db);
   const namesFor = (rows: Array<{ incident: IncidentRow }>) =>
     Names.load(db, {
       customer: rows.map((r) => r.incident.customerId),
@@ -378,11 +379,10 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       if (!decision.eligible) throw notCovered(decision.reason, customer, integration);
       const number = await standbyNumberFor(tx, customer, body.standbyNumberId);
       return openIncident(tx, deps, {
-        customerId: customer.id,
+        customer: { id: customer.id, name: customer.name, language: customer.language },
         contractId: decision.contract.id,
-        integrationId: integration.id,
-        standbyNumberId: number.id,
-        escalationPolicyId: number.escalationPolicyId,
+        integration: { id: integration.id, name: integration.name },
+        standby: { id: number.id, phone: number.phone, escalationPolicyId: number.escalationPolicyId },
         severity: body.severity,
         channel: 'api',
         reporterPhone: body.reporterPhone ?? null,
@@ -411,16 +411,8 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
       response: { 200: pageOf(incidentOutput) },
     },
   }, async (request) => {
-    const { limit, cursor, status, customerId, severity, from, to } = request.query;
-    const filters: SQL[] = [];
-    if (cursor) filters.push(lt(incidents.id, cursor));
-    if (status === 'open') filters.push(inArray(incidents.status, ['triggered', 'acknowledged', 'waiting_on_customer']));
-    else if (status) filters.push(eq(incidents.status, status));
-    if (customerId) filters.push(eq(incidents.customerId, customerId));
-    if (severity) filters.push(eq(incidents.severity, severity));
-    if (from) filters.push(gte(incidents.firstContactAt, from));
-    if (to) filters.push(lt(incidents.firstContactAt, to));
-    const rows = await withContract().where(and(...filters)).orderBy(desc(incidents.id)).limit(limit + 1);
+    const { limit, cursor, ...filters } = request.query;
+    const rows = await incidentPageQuery(db, filters, { cursor, limit });
     const now = deps.clock.now();
     const names = await namesFor(rows);
     return page(rows, limit, (row) => toOutput(row, now, names));
@@ -435,12 +427,7 @@ export const incidentRoutes = (deps: Deps): FastifyPluginAsync => async (app) =>
   }, async (request) => {
     await load(request.params.id);
     const { limit, cursor } = request.query;
-    const rows = await db
-      .select()
-      .from(timelineEntries)
-      .where(and(eq(timelineEntries.incidentId, request.params.id), cursor ? gt(timelineEntries.id, cursor) : undefined))
-      .orderBy(asc(timelineEntries.id))
-      .limit(limit + 1);
+    const rows = await timelinePageQuery(db, request.params.id, { cursor, limit });
     const names = await Names.load(db, { engineer: rows.map((e) => e.engineerId) });
     return page(rows, limit, (e) => timelineEntryOf(e, names));
   });

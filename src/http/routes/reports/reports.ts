@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { and, eq, gte, lt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { slaIncidentOf, targetsOf } from '../../../app/sla.js';
-import { contracts, customers, incidents } from '../../../db/schema.js';
+import { slaReportQuery } from '../../../db/incidents.js';
 import { slaReport } from '../../../domain/sla/sla-report.js';
 import { unprocessable } from '../../problem.js';
 import { instantInput, iso } from '../common.js';
@@ -64,16 +63,14 @@ export const reportRoutes = (deps: Deps): FastifyPluginAsync => async (app) => {
     const { from, to, customerId } = request.query;
     if (to.getTime() <= from.getTime()) throw unprocessable('query.to', 'must be after from');
     const now = deps.clock.now();
-    const filters: SQL[] = [gte(incidents.firstContactAt, from), lt(incidents.firstContactAt, to)];
-    if (customerId) filters.push(eq(incidents.customerId, customerId));
-    const rows = await db
-      .select({ incident: incidents, contract: contracts, customer: customers })
-      .from(incidents)
-      .innerJoin(contracts, eq(contracts.id, incidents.contractId))
-      .innerJoin(customers, eq(customers.id, incidents.customerId))
-      .where(and(...filters));
+    const rows = await slaReportQuery(db, { from, to, customerId });
+    // One pass: rows come ordered by contract.
     const groups = new Map<number, typeof rows>();
-    for (const row of rows) groups.set(row.contract.id, [...(groups.get(row.contract.id) ?? []), row]);
+    for (const row of rows) {
+      const group = groups.get(row.contract.id);
+      if (group) group.push(row);
+      else groups.set(row.contract.id, [row]);
+    }
     const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
     return {
       from: iso(from),

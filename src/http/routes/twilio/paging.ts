@@ -14,9 +14,14 @@ import { engineers, incidents, notifications, openIncidentStatuses } from '../..
 import { sidUnlessOwned } from '../../../db/notifications.js';
 import { addTimeline } from '../../../db/timeline.js';
 import { messages, sayLanguage } from '../../../domain/i18n/index.js';
+import { Admission } from '../../admission.js';
 import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
 
 type NotificationRow = typeof notifications.$inferSelect;
+
+/** Delivery status callbacks handled at once per web process, and how long one waits for its turn before it is handled anyway. */
+const STATUS_CALLBACK_CONCURRENCY = 2;
+const STATUS_CALLBACK_MAX_WAIT_MS = 10_000;
 
 const notificationIdOf = (query: Record<string, string | undefined>) => {
   const n = Number(query.n);
@@ -82,6 +87,9 @@ async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status
  */
 export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => {
   const base = deps.config.PUBLIC_BASE_URL;
+  // Delivery reports come in bursts after pages go out: a few at a time, so they never crowd out
+  // customers' texts; one that waits too long is handled all the same (Twilio waits 15 s).
+  const statusReports = { limit: new Admission(STATUS_CALLBACK_CONCURRENCY, STATUS_CALLBACK_MAX_WAIT_MS) };
   const gatherPage = (response: InstanceType<typeof twilio.twiml.VoiceResponse>, n: NotificationRow, language: 'es' | 'en' | 'pt', text: string, attempt: number) => {
     const gather = response.gather({ numDigits: 1, timeout: 8, action: `${base}/twilio/page/keypress?n=${n.id}&try=${attempt}`, method: 'POST', actionOnEmptyResult: true });
     gather.say({ language: sayLanguage(language) }, text);
@@ -189,6 +197,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     path: '/twilio/status/message',
     parked: emptyMessaging,
     sid: 'MessageSid',
+    admission: statusReports,
     schema: notificationQuery.extend({ MessageStatus: z.string().min(1) }),
     fallback: () => emptyMessaging(),
     handle: async ({ tx, query, params, now }) => {
@@ -216,6 +225,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     path: '/twilio/status/call',
     parked: emptyVoice,
     sid: 'CallSid',
+    admission: statusReports,
     schema: notificationQuery.extend({ CallStatus: z.string().min(1) }),
     fallback: () => emptyVoice(),
     handle: async ({ tx, query, params, now }) => {

@@ -1,14 +1,15 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
-import { handleEngineerSms } from '../../../app/engineer-sms.js';
-import { handleCustomerSms } from '../../../app/intake-sms.js';
-import { engineers } from '../../../db/schema.js';
+import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
+import { handleIncomingSms } from '../../../app/incoming-sms.js';
+import { transaction } from '../../../db/client.js';
+import { claimDeferredText, forgetDeferredText, TextKeeper } from '../../../db/deferred-texts.js';
 import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
-import { normalisePhone } from '../../../domain/phone.js';
-import { registerWebhook } from './webhook.js';
+import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
+import { Admission } from '../../admission.js';
+import { handleKeptWebhook, registerWebhook } from './webhook.js';
 
 const reply = (texts: readonly string[]) => {
   const response = new twilio.twiml.MessagingResponse();
@@ -16,29 +17,127 @@ const reply = (texts: readonly string[]) => {
   return response.toString();
 };
 
+const COULD_NOT_READ = 'Sorry, we could not read your message. Please try again, or call this number.';
+
+/** The answer to a text kept for later, per language: rendered once, as a storm answers thousands. */
+const received = new Map(LANGUAGES.map((language) => [language, reply([messages(language).sms.received()])]));
+
+/** How often a web process looks for texts kept by others (or before it started), when it has room. */
+const DRAIN_EVERY_MS = 1000;
+
+const PATH = '/twilio/sms';
+
 /**
  * `POST /twilio/sms`, the entry webhook for texts to a standby number. An engineer's number is
  * working an incident (commands, relays); anyone else is a customer (intake, follow-ups).
+ *
+ * At most `INTAKE_CONCURRENCY` texts are handled at once; a text that cannot start within
+ * `INTAKE_MAX_WAIT_MS` is kept in Postgres (texts kept together share an insert) and answered at
+ * once that it was received; it is handled as soon as there is room, at its arrival instant, and
+ * its answers follow by SMS. So however many texts arrive, each is answered in time and none is
+ * lost. (Postgres unreachable is another matter: that text is parked in Redis, see `parked`.)
  */
 export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
+  const admission = new Admission(deps.config.INTAKE_CONCURRENCY, deps.config.INTAKE_MAX_WAIT_MS);
+  const keeper = new TextKeeper(deps.database.db);
+  const drain = drainDeferredTexts(deps, admission, app.log);
+  app.addHook('onReady', async () => drain.start());
+  app.addHook('onClose', async () => drain.stop());
+
   registerWebhook(app, deps, {
-    path: '/twilio/sms',
+    path: PATH,
     sid: 'MessageSid',
     schema: z.object({ MessageSid: z.string().min(1), From: z.string().min(1), To: z.string().min(1), Body: z.string().optional() }),
-    fallback: () => reply(['Sorry, we could not read your message. Please try again, or call this number.']),
+    fallback: () => reply([COULD_NOT_READ]),
     // Said in every language: without Postgres we do not know whose phone this is.
     parked: () => reply([LANGUAGES.map((language) => messages(language).sms.receivedDuringOutage()).join(' / ')]),
     handle: async (ctx) => {
-      const from = normalisePhone(ctx.params.From ?? '');
-      const to = normalisePhone(ctx.params.To ?? '');
-      if (!from.ok || !to.ok) return { twiml: reply(['Sorry, we could not read your message. Please try again, or call this number.']), after: [] };
-      const [engineer] = await ctx.tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt)));
-      if (engineer) {
-        const answer = await handleEngineerSms(ctx.tx, deps, engineer, ctx.params.Body ?? '', ctx.params.MessageSid ?? '', ctx.now);
-        return { twiml: reply(answer.reply ? [answer.reply] : []), after: answer.after, replies: answer.reply ? [answer.reply] : [] };
-      }
-      const answer = await handleCustomerSms(ctx.tx, deps, { from: from.e164, to: to.e164, body: ctx.params.Body ?? '', messageSid: ctx.params.MessageSid ?? '' }, ctx.now);
-      return { twiml: reply(answer.replies), after: answer.after, replies: answer.replies };
+      const answer = await handleIncomingSms(ctx.tx, deps, { from: ctx.params.From ?? '', to: ctx.params.To ?? '', body: ctx.params.Body ?? '', messageSid: ctx.params.MessageSid ?? '' }, ctx.now);
+      return answer.outcome === 'answered' ? { twiml: reply(answer.replies), after: answer.after, replies: answer.replies } : { twiml: reply([COULD_NOT_READ]), after: [] };
+    },
+    admission: {
+      limit: admission,
+      busy: async ({ key, params, now }) => {
+        // Nothing is looked up for a busy text: its language is guessed from its words.
+        const answer = received.get(guessLanguage(params.Body ?? '') ?? DEFAULT_SMS_LANGUAGE)!;
+        await keeper.keep({ receiptKey: key, fromPhone: params.From ?? '', params, answer, receivedAt: now });
+        drain.kick();
+        return answer;
+      },
     },
   });
 };
+
+/**
+ * Handles the oldest kept text (one phone's texts in arrival order) as if it had just arrived, and
+ * forgets it in the same commit. Returns false when no text was waiting.
+ */
+async function handleDeferredText(deps: Deps): Promise<boolean> {
+  const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[] | null> => {
+    const kept = await claimDeferredText(tx);
+    if (!kept) return null;
+    const after = await handleKeptWebhook(tx, deps, { path: PATH, receiptKey: kept.receiptKey, params: kept.params, receivedAt: kept.receivedAt });
+    await forgetDeferredText(tx, kept.id);
+    return after;
+  });
+  if (after === null) return false;
+  await enqueueAfterCommit(deps, after, deps.logger);
+  return true;
+}
+
+/**
+ * Works through the kept texts whenever a turn is free and no request waits for one, several at
+ * once up to half the admission's turns: when a text is kept, when a turn comes free while texts may be
+ * waiting, and every `DRAIN_EVERY_MS` (texts kept by another process, or before a restart).
+ */
+function drainDeferredTexts(deps: Deps, admission: Admission, log: FastifyBaseLogger) {
+  /** Whether a kept text may be waiting: looked for again only when one was kept, or on the timer. */
+  let maybeWaiting = true;
+  /** Counts the signals that a text may be waiting, so a search that found none started before one does not silence it. */
+  let signals = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const running = new Set<Promise<void>>();
+
+  // Kept texts take at most half the turns, so a new text finds one free at once.
+  const most = Math.max(1, Math.floor(admission.concurrency / 2));
+  const kick = () => {
+    while (maybeWaiting && !stopped && running.size < most && admission.tryEnterIdle()) {
+      const signalled = signals;
+      const handling: Promise<void> = handleDeferredText(deps)
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'could not handle a kept text; trying again shortly');
+          return false;
+        })
+        .then((handled) => {
+          if (!handled && signals === signalled) maybeWaiting = false;
+          running.delete(handling);
+          admission.leave();
+        });
+      running.add(handling);
+    }
+  };
+  const unsubscribe = admission.onIdle(kick);
+  return {
+    kick: () => {
+      signals++;
+      maybeWaiting = true;
+      kick();
+    },
+    start: () => {
+      timer = setInterval(() => {
+        signals++;
+        maybeWaiting = true;
+        kick();
+      }, DRAIN_EVERY_MS);
+      timer.unref();
+      kick();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      unsubscribe();
+      await Promise.all(running);
+    },
+  };
+}

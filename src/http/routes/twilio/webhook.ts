@@ -3,10 +3,12 @@ import twilio from 'twilio';
 import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
-import type { Tx } from '../../../db/client.js';
-import { answerOnce, receiptKey } from '../../../db/webhook-receipts.js';
+import { transaction, type Tx } from '../../../db/client.js';
+import { answerOnce, answerOnceIn, receiptKey } from '../../../db/webhook-receipts.js';
 import { isDatabaseUnavailable } from '../../../db/client.js';
-import { queueOutbound } from '../../../app/outbound.js';
+import type { Admission } from '../../admission.js';
+import { queueOutbounds } from '../../../app/outbound.js';
+import { sendPriority } from '../../../domain/escalation/send-priority.js';
 import { parkWebhook, type ParkedWebhook } from './parking.js';
 import { verifyTwilioSignature } from '../../plugins/twilio-signature.js';
 
@@ -45,6 +47,20 @@ export interface WebhookRoute {
    */
   parked?: (params: Record<string, string>) => string;
   handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+  /**
+   * Bounds the work in flight: the request waits its turn (see `Admission`). One that gets none in
+   * time is answered by `busy` at once, without being worked on now (`busy` must keep it for
+   * later); without `busy` it is worked on all the same, late but never lost.
+   */
+  admission?: { limit: Admission; busy?: (request: BusyRequest) => Promise<string> };
+}
+
+/** A webhook turned away by the admission: what `busy` needs to keep it and answer it. */
+export interface BusyRequest {
+  /** Its receipt key: what the request's handling will be answered under once it is done. */
+  key: string;
+  params: Record<string, string>;
+  now: Date;
 }
 
 export const emptyVoice = () => new twilio.twiml.VoiceResponse().toString();
@@ -52,8 +68,11 @@ export const emptyMessaging = () => new twilio.twiml.MessagingResponse().toStrin
 
 const RETRY_PAUSE_MS = 250;
 
+/** Answers sent later by SMS go with customer notices: after every page, before relays (see sendPriority). */
+const REPLY_PRIORITY = sendPriority('high', 'customer_notice');
+
 /** How each webhook request ended, for the latency metric (read by the app's onResponse hook). */
-export const webhookOutcomes = new WeakMap<FastifyRequest, 'answered' | 'parked' | 'fallback'>();
+export const webhookOutcomes = new WeakMap<FastifyRequest, 'answered' | 'kept' | 'parked' | 'fallback'>();
 
 /** The webhook routes of each running app (by its deps), so parked requests can be replayed through them. */
 const routesByApp = new WeakMap<Deps, Map<string, WebhookRoute>>();
@@ -73,14 +92,20 @@ interface Delivery {
 
 /** Runs a delivery once (receipt), in one transaction; on a replay, queues its replies as texts. */
 async function deliver(deps: Deps, route: WebhookRoute, sid: string, d: Delivery) {
-  return answerOnce(deps.database.db, receiptKey(sid, d.url, d.params), async (tx) => {
+  return transaction(deps.database.db, (tx) => deliverIn(tx, deps, route, sid, d));
+}
+
+/** `deliver` inside the caller's transaction, under the receipt `key` (by default the request's own). */
+async function deliverIn(tx: Tx, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
+  return answerOnceIn(tx, key, async (tx) => {
     const answer = await route.handle({ tx, params: d.params, now: d.now, query: d.query });
     const after = [...answer.after];
     if (d.replayed && answer.replies?.length && d.params.From && d.params.To) {
-      for (const [i, body] of answer.replies.entries()) {
-        const queued = await queueOutbound(tx, { incidentId: null, engineerId: null, kind: 'reply', channel: 'sms', to: d.params.From, from: d.params.To, body, priority: 3, dedupeKey: `replay:${sid}:${i}`, now: d.now });
-        after.push(...queued.after);
-      }
+      const queued = await queueOutbounds(
+        tx,
+        answer.replies.map((body, i) => ({ incidentId: null, engineerId: null, kind: 'reply', channel: 'sms' as const, to: d.params.From!, from: d.params.To!, body, priority: REPLY_PRIORITY, dedupeKey: `replay:${sid}:${i}`, now: d.now })),
+      );
+      after.push(...queued.flatMap((q) => q.after));
     }
     return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after };
   });
@@ -121,6 +146,16 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
       request.log.warn({ path: route.path, issues: valid.success ? 'no SID' : valid.error.issues }, 'malformed Twilio webhook: answered with the fallback');
       return reply.type('text/xml').send(route.fallback(params));
     }
+    const turn = route.admission ? await route.admission.limit.enter() : false;
+    if (route.admission?.busy && !turn) {
+      try {
+        const answer = await route.admission.busy({ key: receiptKey(sid, request.url, params), params, now });
+        webhookOutcomes.set(request, 'kept');
+        return reply.type('text/xml').send(answer);
+      } catch (error) {
+        request.log.error({ err: error, path: route.path }, 'busy webhook could not be kept; handled now');
+      }
+    }
     try {
       const result = await deliverWithinBudget(deps, route, sid, { url: request.url, params, query, now, replayed: false }, deps.config.WEBHOOK_RETRY_BUDGET_MS);
       await enqueueAfterCommit(deps, result.after, request.log);
@@ -140,6 +175,8 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
       request.log.error({ err: error, path: route.path }, 'webhook failed; answered with the fallback');
       webhookOutcomes.set(request, 'fallback');
       return reply.type('text/xml').send(route.fallback(params));
+    } finally {
+      if (turn) route.admission!.limit.leave();
     }
   });
 }
@@ -158,4 +195,30 @@ export async function replayWebhook(deps: Deps, webhook: ParkedWebhook): Promise
   }
   const result = await deliver(deps, route, sid, { url: webhook.url, params: webhook.params, query: webhook.query, now: new Date(webhook.arrivedAt), replayed: true });
   await enqueueAfterCommit(deps, result.after, deps.logger);
+}
+
+/** A webhook kept in Postgres while the web process was at capacity (see `deferred_texts`). */
+export interface KeptWebhook {
+  path: string;
+  receiptKey: string;
+  params: Record<string, string>;
+  receivedAt: Date;
+}
+
+/**
+ * Handles a kept webhook now, inside the caller's transaction (which forgets it in the same
+ * commit), under the receipt key its arrival would have written and at its arrival instant. Its
+ * answers, which the sender could not get inline, are queued as SMS. Returns the wake-ups to run
+ * after commit.
+ */
+export async function handleKeptWebhook(tx: Tx, deps: Deps, webhook: KeptWebhook): Promise<AfterCommit[]> {
+  const route = webhookRoutesOf(deps).get(webhook.path);
+  const sid = route ? sidOf(route, webhook.params) : undefined;
+  if (!route || !sid) {
+    deps.logger.error({ path: webhook.path }, 'a kept webhook names no known route; dropped');
+    return [];
+  }
+  const url = webhook.path;
+  const result = await deliverIn(tx, deps, route, sid, { url, params: webhook.params, query: {}, now: webhook.receivedAt, replayed: true }, webhook.receiptKey);
+  return result.after;
 }

@@ -1,0 +1,90 @@
+/**
+ * Round trips per webhook: how many statements Postgres receives (BEGIN and COMMIT included) and
+ * how many commands Redis receives for each kind of SMS in the benchmark's mix, counted through
+ * the driver's debug hook and Redis' own statistics. Deterministic: it does not measure time.
+ *
+ *   npx tsx bench/round-trips.ts
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { Redis } from 'ioredis';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import type { Deps } from '../src/app/deps.js';
+import { loadDemoData } from '../src/app/demo-data.js';
+import type { Database } from '../src/db/client.js';
+import { runMigrations } from '../src/db/migrate.js';
+import * as schema from '../src/db/schema.js';
+import { buildApp } from '../src/http/app.js';
+import { createLogger } from '../src/logger.js';
+import { createTwilioClient } from '../src/twilio/client.js';
+import { Scheduler } from '../src/worker/scheduler.js';
+import { startLocalPostgres } from '../scripts/local/postgres.js';
+import { startLocalRedis } from '../scripts/local/redis.js';
+import { benchEnv, mixBody, seedMixCustomers, signedForm, SHARED_NUMBER } from './support/mix.js';
+
+const dir = mkdtempSync('/tmp/standby-round-trips-');
+chmodSync(dir, 0o755);
+const pg = await startLocalPostgres({ dataDir: join(dir, 'pg'), persistent: false });
+const redisServer = await startLocalRedis({ dir: join(dir, 'redis'), log: () => undefined });
+try {
+  await pg.createDatabase('bench');
+  const env = benchEnv({ port: 3000, databaseUrl: pg.url('bench'), redisUrl: redisServer.url });
+  await runMigrations(pg.url('bench'));
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+  const databaseUrl = config.DATABASE_URL;
+
+  let statements: string[] = [];
+  const sql = postgres(databaseUrl, { max: 4, onnotice: () => undefined, debug: (_connection, query) => statements.push(query) });
+  const database: Database = { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const schedulerRedis = redis.duplicate({ maxRetriesPerRequest: 1 });
+  const scheduler = new Scheduler(schedulerRedis, systemClock);
+  const deps: Deps = { config, clock: systemClock, database, redis, logger: createLogger('silent'), scheduler, twilio: createTwilioClient(config) };
+  await loadDemoData(database.db, systemClock.now());
+  const people = await seedMixCustomers(sql, 8);
+  const app = await buildApp(deps);
+  await app.ready();
+
+  const redisCalls = async () => {
+    const info = await redis.info('commandstats');
+    return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const text = async (from: string, body: string) => {
+    const form = signedForm(config, '/twilio/sms', { From: from, To: SHARED_NUMBER, Body: body });
+    statements = [];
+    const redisBefore = await redisCalls();
+    const response = await app.inject({ method: 'POST', url: '/twilio/sms', headers: form.headers, payload: form.payload });
+    if (response.statusCode !== 200 || /could not read your message/.test(response.body)) throw new Error(`webhook failed (${response.statusCode}): ${response.body}`);
+    // The INFO call itself counts once.
+    return { postgres: statements.length, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] };
+  };
+
+  const rows: Array<[string, { postgres: number; redis: number; statements: string[] }]> = [];
+  // Warm up (the first request of a process prepares statements and loads modules).
+  await text(people.eligible[0]!, mixBody('eligible'));
+  rows.push(['eligible report (opens an incident, pages)', await text(people.eligible[1]!, mixBody('eligible'))]);
+  rows.push(['out of scope (no 24x7 contract)', await text(people.outOfScope[0]!, mixBody('out_of_scope'))]);
+  rows.push(['follow-up on the open incident', await text(people.eligible[1]!, mixBody('follow_up'))]);
+
+  if (process.argv.includes('--json')) console.log(JSON.stringify(rows.map(([name, counted]) => [name, counted.postgres, counted.redis])));
+  console.log('| SMS webhook | Postgres statements (BEGIN/COMMIT included) | Redis commands |');
+  console.log('| --- | --- | --- |');
+  for (const [name, counted] of rows) console.log(`| ${name} | ${counted.postgres} | ${counted.redis} |`);
+  if (process.argv.includes('--verbose')) {
+    for (const [name, counted] of rows) console.log(`\n${name}:\n${counted.statements.map((s, i) => `  ${i + 1}. ${s.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n')}`);
+  }
+
+  await app.close();
+  await scheduler.close();
+  schedulerRedis.disconnect();
+  redis.disconnect();
+  await database.close();
+} finally {
+  await redisServer.stop();
+  await pg.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);

@@ -1,0 +1,79 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db, Tx } from './client.js';
+import { deferredTexts } from './schema.js';
+
+export type DeferredText = typeof deferredTexts.$inferSelect;
+
+export interface TextToKeep {
+  receiptKey: string;
+  fromPhone: string;
+  params: Record<string, string>;
+  answer: string;
+  receivedAt: Date;
+}
+
+/**
+ * Keeps texts for later. Texts kept while an earlier write is under way are written together in
+ * the next one, so a storm of them costs a few inserts a second on one connection (each resolves
+ * once its text is committed). A text already kept, or already handled (its receipt exists), is
+ * not kept twice.
+ */
+export class TextKeeper {
+  #pending: Array<{ text: TextToKeep; done: () => void; failed: (error: unknown) => void }> = [];
+  #writing = false;
+
+  constructor(private readonly db: Db) {}
+
+  keep(text: TextToKeep): Promise<void> {
+    return new Promise<void>((done, failed) => {
+      this.#pending.push({ text, done, failed });
+      if (!this.#writing) void this.#write();
+    });
+  }
+
+  async #write(): Promise<void> {
+    this.#writing = true;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
+      try {
+        await keepTexts(this.db, batch.map((b) => b.text));
+        for (const b of batch) b.done();
+      } catch (error) {
+        for (const b of batch) b.failed(error);
+      }
+    }
+    this.#writing = false;
+  }
+}
+
+/** Keeps texts for later, in one statement whatever their number. */
+async function keepTexts(db: Db, texts: readonly TextToKeep[]): Promise<void> {
+  const rows = texts.map((t) => ({ receipt_key: t.receiptKey, from_phone: t.fromPhone, params: t.params, answer: t.answer, received_at: t.receivedAt.toISOString() }));
+  await db.execute(sql`
+    insert into deferred_texts (receipt_key, from_phone, params, answer, received_at)
+    select t.receipt_key, t.from_phone, t.params, t.answer, t.received_at
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(receipt_key text, from_phone text, params jsonb, answer text, received_at timestamptz)
+    where not exists (select 1 from webhook_receipts r where r.key = t.receipt_key)
+    on conflict (receipt_key) do nothing`);
+}
+
+/**
+ * The oldest kept text whose sender has no older one kept, locked for this transaction; other
+ * processes skip it (and that sender's later texts), so each is handled once and a phone's texts
+ * in the order they arrived.
+ */
+export async function claimDeferredText(tx: Tx): Promise<DeferredText | null> {
+  const [row] = await tx
+    .select()
+    .from(deferredTexts)
+    .where(sql`not exists (select 1 from ${deferredTexts} older where older.from_phone = ${deferredTexts.fromPhone} and older.id < ${deferredTexts.id})`)
+    .orderBy(deferredTexts.id)
+    .limit(1)
+    .for('update', { skipLocked: true });
+  return row ?? null;
+}
+
+export async function forgetDeferredText(tx: Tx, id: number): Promise<void> {
+  await tx.delete(deferredTexts).where(eq(deferredTexts.id, id));
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { demo } from '../../src/app/demo-data.js';
+import { deferredTexts, incidents, integrations, timelineEntries } from '../../src/db/schema.js';
+import { startWorld, type World } from '../support/world.js';
+
+/**
+ * A storm of texts: the web process works on a bounded number at once (here one, with no wait),
+ * and a text that gets no turn is answered at once that it was received, kept in Postgres, and
+ * handled as soon as there is room, its answers following by SMS. Nothing is lost, and the SLA
+ * counts from the text's arrival.
+ */
+let w: World;
+const [ana, bruno] = demo.acme.contacts;
+const acme = demo.numbers.acmeDedicated;
+
+beforeAll(async () => {
+  w = await startWorld({ env: { INTAKE_CONCURRENCY: '1', INTAKE_MAX_WAIT_MS: '0' } });
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+/** Holds Ana's conversation with the dedicated number (as a slow text of hers would) until released. */
+async function holdAnasConversation() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => (held = resolve));
+  const done = w.deps.database.sql.begin(async (sql) => {
+    await sql`insert into sms_conversations (customer_phone, standby_phone, state, last_activity_at, created_at) values (${ana!}, ${acme}, '{}', now(), now())
+      on conflict (customer_phone, standby_phone) do update set state = sms_conversations.state`;
+    held();
+    await released;
+    // Rolled back: Ana's conversation is as it was.
+    throw new Error('released');
+  }).catch(() => undefined);
+  await holding;
+  return async () => {
+    release();
+    await done;
+  };
+}
+
+/** Waits until Postgres shows a statement waiting for a lock (the held text has its turn and is stuck). */
+async function untilSomeoneWaitsForALock() {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await w.deps.database.sql<{ n: number }[]>`select count(*)::int as n from pg_locks where not granted`;
+    if (row!.n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no statement ever waited for the held conversation');
+}
+
+describe('a text that arrives while every turn is taken', () => {
+  it('is answered at once that it was received, then handled: the incident opens, the engineer is paged and the customer gets the answer by SMS', async () => {
+    const arrival = w.clock.now();
+    const release = await holdAnasConversation();
+    const anasText = w.sim.phone(ana!).sendSms(acme, 'BLOCKER salesforce sync down');
+    await untilSomeoneWaitsForALock();
+
+    await w.sim.phone(bruno!).sendSms(acme, 'BLOQUEANTE SAP orders caido');
+    const received = await w.sim.phone(bruno!).expectSms(/Recibimos su mensaje/);
+    expect(received.direction).toBe('outbound-reply');
+    expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(1);
+
+    // Time passes before there is room: the incident still counts from the text's arrival.
+    w.clock.advanceMinutes(2);
+    await release();
+    await anasText;
+    const opened = await w.sim.phone(bruno!).expectSms(/Incidente \d+/);
+    expect(opened.direction).toBe('outbound-api');
+    await w.sim.phone(demo.engineers.one.phone).expectSms(/SAP orders/);
+
+    const [incident] = await w.deps.database.db
+      .select({ incident: incidents })
+      .from(incidents)
+      .innerJoin(integrations, eq(integrations.id, incidents.integrationId))
+      .where(eq(integrations.name, 'SAP orders'));
+    expect(incident!.incident.firstContactAt).toEqual(arrival);
+    expect(incident!.incident.reporterPhone).toBe(bruno);
+    const kinds = (await w.deps.database.db.select().from(timelineEntries).where(eq(timelineEntries.incidentId, incident!.incident.id))).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['sms_in', 'incident_opened', 'page', 'sms_out']));
+    expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(0);
+  });
+
+  it('is kept once when Twilio delivers it twice, and handled once', async () => {
+    const release = await holdAnasConversation();
+    const anasText = w.sim.phone(ana!).sendSms(acme, 'hola?');
+    await untilSomeoneWaitsForALock();
+    w.sim.faults.duplicateWebhooks(1);
+    await w.sim.phone(bruno!).sendSms(acme, 'BLOCKER Zendesk widget down');
+    expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(1);
+    await release();
+    await anasText;
+    await w.sim.phone(bruno!).expectSms(/Integrations Selfservice|autoservicio|Selfservice/i);
+    await w.settle();
+    expect(w.sim.phone(bruno!).inbox.filter((m) => m.direction === 'outbound-api' && /Selfservice|autoservicio/i.test(m.body))).toHaveLength(1);
+  });
+});

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import { transaction, type Tx } from '../../../db/client.js';
-import { answerOnce, answerOnceIn, receiptKey } from '../../../db/webhook-receipts.js';
+import { answerOnceIn, receiptKey } from '../../../db/webhook-receipts.js';
 import { isDatabaseUnavailable } from '../../../db/client.js';
 import type { Admission } from '../../admission.js';
 import { queueOutbounds } from '../../../app/outbound.js';

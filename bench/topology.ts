@@ -66,6 +66,8 @@ export interface TopologyOptions {
    * as in production. `tsx`: `node --import tsx src/main.ts <role>`, no build step (the test suite).
    */
   runner?: 'build' | 'tsx';
+  /** Node options for the web and worker processes, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/p']` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
   /** An existing, reachable database to use instead of an embedded Postgres (migrated here if needed). */
   databaseUrl?: string;
   /** The embedded Postgres with fsync and synchronous commit on, as in production (benchmarks). Default: off, a drill measures the service, not the disk. */
@@ -234,7 +236,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     const processes: Process[] = [];
     stack.push(() => Promise.all(processes.map((p) => p.stop())));
     await building;
-    const spec = { dir, logDir, env, runner, readyTimeoutMs: options.readyTimeoutMs ?? 60_000, proxy };
+    const spec = { dir, logDir, env, runner, nodeArgs: options.nodeArgs ?? [], readyTimeoutMs: options.readyTimeoutMs ?? 60_000, proxy };
     const counts = { web: 0, worker: 0 };
     const add = async (role: Role) => {
       const name = `${role}-${++counts[role]}`;
@@ -305,6 +307,7 @@ interface ProcessSpec {
   logDir: string;
   env: Record<string, string>;
   runner: 'build' | 'tsx';
+  nodeArgs: string[];
   readyTimeoutMs: number;
   proxy: FrontProxy;
 }
@@ -337,7 +340,7 @@ class Process implements ServiceProcess {
     const from = statSync(this.logFile).size;
     const out = openSync(this.logFile, 'a');
     const entry = this.spec.runner === 'build' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-    const child = spawn(process.execPath, [...entry, this.role], {
+    const child = spawn(process.execPath, [...this.spec.nodeArgs, ...entry, this.role], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

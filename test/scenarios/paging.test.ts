@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import twilio from 'twilio';
 import { demo } from '../../src/app/demo-data.js';
-import { engineers, rotations } from '../../src/db/schema.js';
+import { engineers, notifications, rotations, timelineEntries } from '../../src/db/schema.js';
 import { startWorld, type World } from '../support/world.js';
 import { answerRingingCall, callsTo, incident, openIncidentByApi, smsTo, timelineKinds } from './paging-support.js';
 
@@ -304,5 +305,33 @@ describe('delivery', () => {
     await w.settle();
     const kinds = await timelineKinds(w, opened.id);
     expect(kinds).toContain('delivery_status');
+  });
+
+  it('keeps a delivery report once however often Twilio sends it, and a late one never moves the page back', async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const db = w.deps.database.db;
+    const [sms] = await db.select().from(notifications).where(and(eq(notifications.incidentId, opened.id), eq(notifications.kind, 'page'), eq(notifications.channel, 'sms')));
+    expect(sms!.status).toBe('delivered');
+    const report = async (params: Record<string, string>) => {
+      const url = `${w.config.PUBLIC_BASE_URL}/twilio/status/message?n=${sms!.id}`;
+      const signature = twilio.getExpectedTwilioSignature(w.config.TWILIO_AUTH_TOKEN, url, params);
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
+      expect(response.status).toBe(200);
+    };
+    const statuses = async () =>
+      (await db.select().from(timelineEntries).where(and(eq(timelineEntries.incidentId, opened.id), eq(timelineEntries.kind, 'delivery_status')))).map((e) => e.body);
+    const before = await statuses();
+
+    // A late "sent" after "delivered", three times (Twilio's retries): written once, the page stays delivered.
+    for (let i = 0; i < 3; i++) await report({ MessageSid: sms!.twilioSid!, MessageStatus: 'sent', AccountSid: w.config.TWILIO_ACCOUNT_SID });
+    expect((await db.select().from(notifications).where(eq(notifications.id, sms!.id)))[0]!.status).toBe('delivered');
+    expect(await statuses()).toEqual([...before, `SMS to ${sms!.toPhone} (page): sent`]);
+
+    // An error reported after delivery: the page stays delivered, and the record keeps Twilio's code as it came (a % included).
+    await report({ MessageSid: sms!.twilioSid!, MessageStatus: 'undelivered', ErrorCode: '30%03', AccountSid: w.config.TWILIO_ACCOUNT_SID });
+    const [failed] = await db.select().from(notifications).where(eq(notifications.id, sms!.id));
+    expect(failed).toMatchObject({ status: 'delivered' });
+    expect((await statuses()).at(-1)).toBe(`SMS to ${sms!.toPhone} (page): undelivered (error 30%03)`);
   });
 });

@@ -11,7 +11,7 @@ import { lockIncident } from '../../../app/paging.js';
 import { isUnwantedPageCall } from '../../../app/page-cancel.js';
 import type { Tx } from '../../../db/client.js';
 import { engineers, incidents, notifications, openIncidentStatuses } from '../../../db/schema.js';
-import { sidUnlessOwned } from '../../../db/notifications.js';
+import { recordDeliveryReport } from '../../../db/delivery-reports.js';
 import { addTimeline } from '../../../db/timeline.js';
 import { messages, sayLanguage } from '../../../domain/i18n/index.js';
 import { Admission } from '../../admission.js';
@@ -65,20 +65,16 @@ async function takenBy(tx: Tx, page: NotificationRow): Promise<string> {
   return row?.name ?? '';
 }
 
-async function advanceStatus(tx: Tx, id: number, status: NotificationRow['status'] | undefined, sid: string, changes: Partial<NotificationRow>): Promise<NotificationRow | undefined> {
-  const [row] = await tx.select().from(notifications).where(eq(notifications.id, id)).for('update');
-  if (!row) return undefined;
-  // The callback names its row exactly: it is how a send whose answer a worker never saw learns its SID.
-  const recordSid = row.twilioSid === null && sid !== '' ? { twilioSid: sidUnlessOwned(sid) } : {};
-  const advances = status !== undefined && (PROGRESS[status] > PROGRESS[row.status] || row.status === 'sending');
-  if (!advances && !('twilioSid' in recordSid)) return row;
-  const [updated] = await tx
-    .update(notifications)
-    .set({ ...recordSid, ...(advances ? { ...changes, status } : {}) })
-    .where(eq(notifications.id, id))
-    .returning();
-  return updated;
+/** The statuses a callback's status may replace: a late callback never moves a row back, and one of a send still marked `sending` always moves it. */
+function replaceableBy(status: NotificationRow['status']): NotificationRow['status'][] {
+  return (Object.keys(PROGRESS) as NotificationRow['status'][]).filter((from) => PROGRESS[status] > PROGRESS[from] || from === 'sending');
 }
+
+/** Text to place in a `format()` string as it is. */
+const formatLiteral = (text: string) => text.replace(/%/g, '%%');
+
+const EMPTY_MESSAGING = emptyMessaging();
+const EMPTY_VOICE = emptyVoice();
 
 /**
  * The webhooks of an outbound page: the call's TwiML (the summary, then "press 1 to
@@ -200,24 +196,25 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     admission: statusReports,
     schema: notificationQuery.extend({ MessageStatus: z.string().min(1) }),
     fallback: () => emptyMessaging(),
-    handle: async ({ tx, query, params, now }) => {
+    recordOnce: async ({ db, receiptKey, query, params, now }) => {
       const id = notificationIdOf(query);
-      const status = MESSAGE_STATUSES[params.MessageStatus as keyof typeof MESSAGE_STATUSES];
-      if (id === null) return { twiml: emptyMessaging(), after: [] };
-      const row = await advanceStatus(tx, id, status, params.MessageSid ?? '', { error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null, updatedAt: now });
-      if (status && row?.incidentId != null) {
-        await addTimeline(tx, {
-          incidentId: row.incidentId,
-          at: now,
-          actor: 'system',
-          channel: 'sms',
-          engineerId: row.engineerId,
-          kind: 'delivery_status',
-          body: `SMS to ${row.toPhone} (${row.kind}): ${params.MessageStatus}${params.ErrorCode ? ` (error ${params.ErrorCode})` : ''}`,
-          data: { notificationId: row.id, status: params.MessageStatus, errorCode: params.ErrorCode ?? null, sid: params.MessageSid },
-        });
-      }
-      return { twiml: emptyMessaging(), after: [] };
+      if (id === null) return { twiml: EMPTY_MESSAGING, after: [] };
+      const status = MESSAGE_STATUSES[params.MessageStatus as keyof typeof MESSAGE_STATUSES] ?? null;
+      const said = `${params.MessageStatus}${params.ErrorCode ? ` (error ${params.ErrorCode})` : ''}`;
+      await recordDeliveryReport(db, {
+        receiptKey,
+        answer: EMPTY_MESSAGING,
+        notificationId: id,
+        sid: params.MessageSid ?? '',
+        status,
+        replaces: status ? replaceableBy(status) : [],
+        error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null,
+        now,
+        timeline: status
+          ? { channel: 'sms', kind: 'delivery_status', body: `SMS to %1$s (%2$s): ${formatLiteral(said)}`, data: { status: params.MessageStatus, errorCode: params.ErrorCode ?? null, sid: params.MessageSid } }
+          : null,
+      });
+      return { twiml: EMPTY_MESSAGING, after: [] };
     },
   });
 
@@ -228,28 +225,25 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     admission: statusReports,
     schema: notificationQuery.extend({ CallStatus: z.string().min(1) }),
     fallback: () => emptyVoice(),
-    handle: async ({ tx, query, params, now }) => {
+    recordOnce: async ({ db, receiptKey, query, params, now }) => {
       const id = notificationIdOf(query);
+      if (id === null) return { twiml: EMPTY_VOICE, after: [] };
       const callStatus = params.CallStatus ?? '';
-      if (id === null) return { twiml: emptyVoice(), after: [] };
-      const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES];
-      const row = await advanceStatus(tx, id, status, params.CallSid ?? '', { updatedAt: now });
+      const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES] ?? null;
+      const said = `${callStatus}${callStatus === 'canceled' ? ' (hung up before it was answered: someone has the incident)' : ''}${params.CallDuration ? `, ${params.CallDuration} s` : ''}`;
+      const row = await recordDeliveryReport(db, {
+        receiptKey,
+        answer: EMPTY_VOICE,
+        notificationId: id,
+        sid: params.CallSid ?? '',
+        status,
+        replaces: status ? replaceableBy(status) : [],
+        now,
+        timeline: { channel: 'voice', kind: 'call_status', body: `Call to %1$s (%2$s): ${formatLiteral(said)}`, data: { status: callStatus, sid: params.CallSid, duration: params.CallDuration ?? null } },
+      });
       // A page call placed while the incident was being acknowledged rings after the cancel went out: hang it up now.
-      const [incident] = row?.incidentId != null ? await tx.select({ escalationStoppedAt: incidents.escalationStoppedAt }).from(incidents).where(eq(incidents.id, row.incidentId)) : [];
-      const after: AfterCommit[] = row && params.CallSid && isUnwantedPageCall(row, incident, callStatus) ? [{ type: 'cancel_call', notificationId: row.id, callSid: params.CallSid }] : [];
-      if (row?.incidentId != null) {
-        await addTimeline(tx, {
-          incidentId: row.incidentId,
-          at: now,
-          actor: 'system',
-          channel: 'voice',
-          engineerId: row.engineerId,
-          kind: 'call_status',
-          body: `Call to ${row.toPhone} (${row.kind}): ${callStatus}${callStatus === 'canceled' ? ' (hung up before it was answered: someone has the incident)' : ''}${params.CallDuration ? `, ${params.CallDuration} s` : ''}`,
-          data: { notificationId: row.id, status: callStatus, sid: params.CallSid, duration: params.CallDuration ?? null },
-        });
-      }
-      return { twiml: emptyVoice(), after };
+      const after: AfterCommit[] = row && params.CallSid && isUnwantedPageCall(row, row, callStatus) ? [{ type: 'cancel_call', notificationId: row.id, callSid: params.CallSid }] : [];
+      return { twiml: EMPTY_VOICE, after };
     },
   });
 };

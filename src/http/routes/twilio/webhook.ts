@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
-import { transaction, type Tx } from '../../../db/client.js';
+import { transaction, type Executor, type Tx } from '../../../db/client.js';
 import { answerOnceIn, receiptKey } from '../../../db/webhook-receipts.js';
 import { isDatabaseUnavailable } from '../../../db/client.js';
 import type { Admission } from '../../admission.js';
@@ -19,6 +19,13 @@ export interface WebhookContext {
   /** The webhook's arrival, read once: for a first contact, the SLA clocks start here. */
   now: Date;
   query: Record<string, string | undefined>;
+}
+
+/** What a `recordOnce` handler gets: no transaction, but the receipt key to write in its one statement. */
+export interface RecordOnceContext extends Omit<WebhookContext, 'tx'> {
+  /** The pool (or the caller's transaction, when a kept request is handled inside one). */
+  db: Executor;
+  receiptKey: string;
 }
 
 export interface WebhookAnswer {
@@ -46,7 +53,14 @@ export interface WebhookRoute {
    * will follow). Without it the fallback is answered and nothing is kept.
    */
   parked?: (params: Record<string, string>) => string;
-  handle: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+  /** Handles the request inside one transaction with its receipt (which the framework writes). */
+  handle?: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+  /**
+   * Instead of `handle`, for hot webhooks whose whole effect fits one statement (delivery reports):
+   * writes the request's receipt itself, under `ctx.receiptKey`, in that statement, on the pool,
+   * and changes nothing when the receipt already exists.
+   */
+  recordOnce?: (ctx: RecordOnceContext) => Promise<WebhookAnswer>;
   /**
    * Bounds the work in flight: the request waits its turn (see `Admission`). One that gets none in
    * time is answered by `busy` at once, without being worked on now (`busy` must keep it for
@@ -92,13 +106,19 @@ interface Delivery {
 
 /** Runs a delivery once (receipt), in one transaction; on a replay, queues its replies as texts. */
 async function deliver(deps: Deps, route: WebhookRoute, sid: string, d: Delivery) {
+  if (route.recordOnce) return deliverIn(deps.database.db, deps, route, sid, d);
   return transaction(deps.database.db, (tx) => deliverIn(tx, deps, route, sid, d));
 }
 
 /** `deliver` inside the caller's transaction, under the receipt `key` (by default the request's own). */
-async function deliverIn(tx: Tx, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
-  return answerOnceIn(tx, key, async (tx) => {
-    const answer = await route.handle({ tx, params: d.params, now: d.now, query: d.query });
+async function deliverIn(tx: Executor, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
+  if (route.recordOnce) {
+    const answer = await route.recordOnce({ db: tx, params: d.params, now: d.now, query: d.query, receiptKey: key });
+    return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after, replay: false };
+  }
+  const handle = route.handle!;
+  return answerOnceIn(tx as Tx, key, async (tx) => {
+    const answer = await handle({ tx, params: d.params, now: d.now, query: d.query });
     const after = [...answer.after];
     if (d.replayed && answer.replies?.length && d.params.From && d.params.To) {
       const queued = await queueOutbounds(
@@ -134,6 +154,7 @@ async function deliverWithinBudget(deps: Deps, route: WebhookRoute, sid: string,
  * failure answers valid TwiML that tells the person what to do.
  */
 export function registerWebhook(app: FastifyInstance, deps: Deps, route: WebhookRoute): void {
+  if (!route.handle === !route.recordOnce) throw new Error(`${route.path}: a webhook has either handle or recordOnce`);
   const routes = routesByApp.get(deps) ?? new Map<string, WebhookRoute>();
   routesByApp.set(deps, routes.set(route.path, route));
   app.post(route.path, { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {

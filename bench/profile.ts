@@ -1,0 +1,85 @@
+/**
+ * `npm run bench:profile`: where the CPU goes while the standby line takes the benchmark's mix.
+ * Starts the production topology (as `npm run bench`) with `--cpu-prof` on the web and worker
+ * processes, offers the mix open loop (`--rate`, default 100/s, for `--seconds`, default 10), lets
+ * the pages and delivery reports finish, stops the processes, and prints each process's CPU time
+ * and its heaviest functions (self time) and files. The profiles stay in `--dir` for DevTools.
+ *
+ *   npm run bench:profile -- --rate 100 --seconds 10
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { LoadJob, LoadResult } from './load.js';
+import { SHARED_NUMBER, seedMixCustomers } from './support/mix.js';
+import { startTopology } from './topology.js';
+import { pollUntil } from './poll.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' } } });
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const dir = values.dir!;
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000' }, readyTimeoutMs: 120_000 });
+let result: LoadResult;
+try {
+  await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
+  const count = Math.ceil(rate * seconds);
+  const people = await seedMixCustomers(topo.sql, count + 200, count + 200);
+  const job: LoadJob = {
+    mode: 'open', rate, durationMs: seconds * 1000, targets: topo.webs.map((w) => `http://127.0.0.1:${w.port}`), publicBaseUrl: topo.url,
+    authToken: topo.env.TWILIO_AUTH_TOKEN!, path: '/twilio/sms', to: SHARED_NUMBER, timeoutMs: 15_000,
+    people: { eligible: people.eligible.slice(100), outOfScope: people.outOfScope, following: people.eligible.slice(0, 100) },
+  };
+  result = await new Promise<LoadResult>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+    child.stdin.end(JSON.stringify(job));
+  });
+  await pollUntil(async () => {
+    const [row] = await topo.sql<{ owed: string }[]>`select (select count(*) from deferred_texts) + (select count(*) from notifications where status in ('pending', 'sending')) as owed`;
+    return Number(row!.owed) === 0 ? true : undefined;
+  }, { what: 'the backlog to drain', timeoutMs: 60_000, intervalMs: 200 });
+  // Late delivery reports.
+  await new Promise((r) => setTimeout(r, 2000));
+} finally {
+  await topo.close();
+}
+const lat = [...result.latenciesMs].sort((a, b) => a - b);
+console.log(`offered ${rate}/s for ${seconds} s: ${result.answered} answered, ${result.errors} errors, ${result.deferred} deferred; p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(0)} ms, p99 ${lat[Math.ceil(lat.length * 0.99) - 1]?.toFixed(0)} ms`);
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+const top = Number(values.top);
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const fn = new Map<string, number>();
+  const files = new Map<string, number>();
+  let busy = 0;
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)' || functionName === '(program)' && false) continue;
+    busy += us;
+    const short = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(short)?.[1] ?? (short.startsWith('node:') || short === '' ? short || functionName : short);
+    fn.set(`${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`, (fn.get(`${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`) ?? 0) + us);
+    files.set(pkg, (files.get(pkg) ?? 0) + us);
+  }
+  const wall = (profile.endTime - profile.startTime) / 1e6;
+  console.log(`\n## ${file}: ${(busy / 1e6).toFixed(1)} s CPU of ${wall.toFixed(1)} s`);
+  const print = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).forEach(([k, us]) => console.log(`${(us / 1e3).toFixed(0).padStart(7)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`));
+  console.log('-- by package / file');
+  print(files);
+  console.log('-- by function (self)');
+  print(fn);
+}

@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { transaction } from '../db/client.js';
-import { incidents, notifications } from '../db/schema.js';
+import { incidents, notifications, timelineEntries } from '../db/schema.js';
 import { sidUnlessOwned } from '../db/notifications.js';
 import { addTimeline } from '../db/timeline.js';
 import { classifySendError, type SendFailure } from '../twilio/client.js';
@@ -57,7 +57,89 @@ const isPage = (row: Pick<NotificationRow, 'kind'>) => row.kind === 'page' || ro
 export async function sendNotification(deps: Deps, notificationId: number, worker: { id: string }): Promise<SendOutcome> {
   const { db } = deps.database;
   const claimedAt = deps.clock.now();
-  const claim = await transaction(db, async (tx): Promise<{ row: NotificationRow; earlierClaimAt: Date | null } | Extract<SendOutcome, { outcome: 'skipped' }>> => {
+  const claim = (await claimDue(deps, notificationId, worker, claimedAt)) ?? (await claimOrSayWhyNot(deps, notificationId, worker, claimedAt));
+  if ('outcome' in claim) return claim;
+  const { row, earlierClaimAt } = claim;
+
+  let sid: string;
+  let adopted = false;
+  try {
+    const already = earlierClaimAt ? await findAlreadySent(deps, row, earlierClaimAt) : null;
+    if (already) {
+      sid = already;
+      adopted = true;
+    } else {
+      sid = await create(deps, row);
+    }
+  } catch (error) {
+    return settleFailure(deps, row, classifySendError(error), outcomeUnknownAfter(error, earlierClaimAt !== null));
+  }
+
+  const now = deps.clock.now();
+  // A status callback may have arrived first: keep its newer status (and the SID it recorded).
+  const settle = db
+    .update(notifications)
+    .set({
+      status: sql`case when ${notifications.status} = 'sending' then 'sent' else ${notifications.status} end`,
+      // Never another row's SID (the unique key would refuse it): a callback may have named it there.
+      twilioSid: sql`coalesce(${notifications.twilioSid}, ${sidUnlessOwned(sid)})`,
+      outcomeUnknown: false,
+      error: null,
+      claimedBy: null,
+      updatedAt: now,
+    })
+    .where(eq(notifications.id, row.id));
+  if (row.incidentId === null) {
+    await settle;
+  } else {
+    const channel = row.channel === 'sms' ? 'sms' : 'voice';
+    // The acknowledgement link acts as the engineer: the written record keeps the text, not the key.
+    const body = row.channel === 'sms' ? row.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${row.toPhone}: ${row.body}`;
+    const data = { notificationId: row.id, kind: row.kind, to: row.toPhone, sid, ...(adopted ? { foundAtTwilio: true } : {}) };
+    // The row and its timeline entry in one statement: both or neither.
+    await db.execute(sql`
+      with settled as (${settle.returning({ id: notifications.id }).getSQL()})
+      insert into ${timelineEntries} (incident_id, at, kind, actor, engineer_id, channel, body, data)
+      select ${row.incidentId}, ${now.toISOString()}::timestamptz, ${channel === 'sms' ? 'sms_out' : 'call_out'}, 'system', ${row.engineerId}, ${channel}, ${body}, ${JSON.stringify(data)}::jsonb
+      from settled`);
+  }
+  return { outcome: 'sent', sid, adopted };
+}
+
+type Claim = { row: NotificationRow; earlierClaimAt: Date | null };
+
+/**
+ * The claim as it nearly always goes, in one statement: the row is pending, due, and not a page
+ * of an incident someone already has; it becomes `sending`, counted and named to this worker.
+ * Null when it is not all of that (see `claimOrSayWhyNot`).
+ */
+async function claimDue(deps: Deps, notificationId: number, worker: { id: string }, claimedAt: Date): Promise<Claim | null> {
+  const { db } = deps.database;
+  const before = db
+    .select({ id: notifications.id, earlierClaimAt: sql<string>`coalesce(${notifications.claimedAt}, ${notifications.createdAt})`.as('earlier_claim_at') })
+    .from(notifications)
+    .where(eq(notifications.id, notificationId))
+    .as('before');
+  const [claimed] = await db
+    .update(notifications)
+    .set({ status: 'sending', attempts: sql`${notifications.attempts} + 1`, claimedBy: worker.id, claimedAt, updatedAt: claimedAt })
+    .from(before)
+    .where(
+      and(
+        eq(notifications.id, before.id),
+        eq(notifications.status, 'pending'),
+        lte(notifications.notBefore, claimedAt),
+        sql`not (${notifications.kind} in ('page', 'admin_page') and exists (select 1 from ${incidents} where ${incidents.id} = ${notifications.incidentId} and ${incidents.escalationStoppedAt} is not null))`,
+      ),
+    )
+    .returning({ row: getTableColumns(notifications), earlierClaimAt: before.earlierClaimAt });
+  if (!claimed) return null;
+  return { row: claimed.row, earlierClaimAt: claimed.row.outcomeUnknown ? new Date(claimed.earlierClaimAt) : null };
+}
+
+/** The claim decided step by step, under the row's lock: why a row is not sent (and a page nobody needs canceled), or the claim after all. */
+async function claimOrSayWhyNot(deps: Deps, notificationId: number, worker: { id: string }, claimedAt: Date): Promise<Claim | Extract<SendOutcome, { outcome: 'skipped' }>> {
+  return transaction(deps.database.db, async (tx): Promise<Claim | Extract<SendOutcome, { outcome: 'skipped' }>> => {
     const [row] = await tx.select().from(notifications).where(eq(notifications.id, notificationId)).for('update', { skipLocked: true });
     if (!row) return { outcome: 'skipped', reason: 'held_elsewhere' };
     if (row.status !== 'pending') return { outcome: 'skipped', reason: 'not_pending' };
@@ -77,53 +159,6 @@ export async function sendNotification(deps: Deps, notificationId: number, worke
       .returning();
     return { row: updated!, earlierClaimAt: row.outcomeUnknown ? (row.claimedAt ?? row.createdAt) : null };
   });
-  if ('outcome' in claim) return claim;
-  const { row, earlierClaimAt } = claim;
-
-  let sid: string;
-  let adopted = false;
-  try {
-    const already = earlierClaimAt ? await findAlreadySent(deps, row, earlierClaimAt) : null;
-    if (already) {
-      sid = already;
-      adopted = true;
-    } else {
-      sid = await create(deps, row);
-    }
-  } catch (error) {
-    return settleFailure(deps, row, classifySendError(error), outcomeUnknownAfter(error, earlierClaimAt !== null));
-  }
-
-  const now = deps.clock.now();
-  await transaction(db, async (tx) => {
-    // A status callback may have arrived first: keep its newer status (and the SID it recorded).
-    await tx
-      .update(notifications)
-      .set({
-        status: sql`case when ${notifications.status} = 'sending' then 'sent' else ${notifications.status} end`,
-        // Never another row's SID (the unique key would refuse it): a callback may have named it there.
-        twilioSid: sql`coalesce(${notifications.twilioSid}, ${sidUnlessOwned(sid)})`,
-        outcomeUnknown: false,
-        error: null,
-        claimedBy: null,
-        updatedAt: now,
-      })
-      .where(eq(notifications.id, row.id));
-    if (row.incidentId !== null) {
-      await addTimeline(tx, {
-        incidentId: row.incidentId,
-        at: now,
-        actor: 'system',
-        channel: row.channel === 'sms' ? 'sms' : 'voice',
-        engineerId: row.engineerId,
-        kind: row.channel === 'sms' ? 'sms_out' : 'call_out',
-        // The acknowledgement link acts as the engineer: the written record keeps the text, not the key.
-        body: row.channel === 'sms' ? row.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${row.toPhone}: ${row.body}`,
-        data: { notificationId: row.id, kind: row.kind, to: row.toPhone, sid, ...(adopted ? { foundAtTwilio: true } : {}) },
-      });
-    }
-  });
-  return { outcome: 'sent', sid, adopted };
 }
 
 async function create(deps: Deps, row: NotificationRow): Promise<string> {

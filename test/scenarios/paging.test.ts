@@ -320,7 +320,7 @@ describe('delivery', () => {
       expect(response.status).toBe(200);
     };
     const statuses = async () =>
-      (await db.select().from(timelineEntries).where(and(eq(timelineEntries.incidentId, opened.id), eq(timelineEntries.kind, 'delivery_status')))).map((e) => e.body);
+      (await db.select().from(timelineEntries).where(and(eq(timelineEntries.incidentId, opened.id), eq(timelineEntries.kind, 'delivery_status'))).orderBy(timelineEntries.id)).map((e) => e.body);
     const before = await statuses();
 
     // A late "sent" after "delivered", three times (Twilio's retries): written once, the page stays delivered.

@@ -40,7 +40,7 @@ export async function runAfterCommit(deps: AfterCommitDeps, effects: readonly Af
       }
     }
   }
-  await deps.scheduler.ensure(wakes);
+  await deps.scheduler.addNew(wakes);
   for (const cancel of cancels) await cancelRingingCall(deps, cancel);
 }
 

@@ -173,7 +173,8 @@ async function create(deps: Deps, row: NotificationRow): Promise<string> {
     url: `${base}/twilio/page/voice?n=${row.id}`,
     method: 'POST',
     statusCallback: `${base}/twilio/status/call?n=${row.id}`,
-    statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    // 'ringing' says Twilio placed it (and lets a call nobody needs be hung up); 'initiated' would add nothing.
+    statusCallbackEvent: ['ringing', 'answered', 'completed'],
     statusCallbackMethod: 'POST',
     timeout: 30,
   });

@@ -13,6 +13,8 @@ export class OneLinePerRequest extends LogController {
     const ms = Math.round(reply.elapsedTime);
     const line = `${request.method} ${logUrl(request.url)} ${reply.statusCode} ${ms} ms`;
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: ms }, line);
+    // Delivery reports come ~3 per page: at debug, so the log keeps to what people did.
+    else if (reply.statusCode < 400 && request.url.startsWith('/twilio/status/')) reply.log.debug({ req: request, res: reply, responseTime: ms }, line);
     else reply.log.info({ req: request, res: reply, responseTime: ms }, line);
   }
 }

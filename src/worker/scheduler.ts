@@ -8,6 +8,8 @@ export type Wake =
   | { queue: 'escalation'; incidentId: number; at: Date; retake?: string }
   | { queue: 'send'; notificationId: number; priority: number; attempt: number; at: Date; retake?: string };
 
+type AddBatches = { escalation: { name: string; data: Payload<'escalation'>; opts: JobsOptions }[]; send: { name: string; data: Payload<'send'>; opts: JobsOptions }[] };
+
 /**
  * Puts wake-ups into Redis after a commit. Delays are computed from the injected clock; ids are
  * deterministic, so adding what is already there changes nothing. Redis only schedules: losing a
@@ -50,6 +52,7 @@ export class Scheduler {
    */
   async ensure(wakes: readonly Wake[]): Promise<{ added: number; promoted: number }> {
     if (wakes.length === 0) return { added: 0, promoted: 0 };
+
     const now = this.clock.now().getTime();
     const ids = wakes.map((w) => this.#jobId(w));
     const exists = this.connection.pipeline();
@@ -58,7 +61,7 @@ export class Scheduler {
       exists.zscore(this.#key(wakes[i]!.queue, 'delayed'), ids[i]!);
     }
     const answers = (await exists.exec()) ?? [];
-    const missing: { escalation: { name: string; data: Payload<'escalation'>; opts: JobsOptions }[]; send: { name: string; data: Payload<'send'>; opts: JobsOptions }[] } = { escalation: [], send: [] };
+    const missing: AddBatches = { escalation: [], send: [] };
     const overdueDelayed: Wake[] = [];
     for (let i = 0; i < wakes.length; i++) {
       const wake = wakes[i]!;
@@ -76,8 +79,7 @@ export class Scheduler {
         missing.send.push({ name: 'send', data: { notificationId: wake.notificationId }, opts: { jobId: ids[i]!, delay, priority: wake.priority } });
       }
     }
-    for (let i = 0; i < missing.escalation.length; i += 1000) await this.queues.escalation.addBulk(missing.escalation.slice(i, i + 1000));
-    for (let i = 0; i < missing.send.length; i += 1000) await this.queues.send.addBulk(missing.send.slice(i, i + 1000));
+    await this.#addAll(missing);
     // Delayed past a time that has come: only when the clock jumped (tests) or was skewed; rare.
     let promoted = 0;
     for (const wake of overdueDelayed) {
@@ -85,6 +87,31 @@ export class Scheduler {
       if (job && (await job.promote().then(() => true, () => false))) promoted += 1;
     }
     return { added: missing.escalation.length + missing.send.length, promoted };
+  }
+
+  /**
+   * Adds the wake-ups for rows a transaction has just written, without asking Redis first which
+   * exist: none can (their ids are new), and BullMQ ignores an id it already holds. One round trip
+   * per queue, the queues at once: this is on every intake's answer path.
+   */
+  async addNew(wakes: readonly Wake[]): Promise<void> {
+    if (wakes.length === 0) return;
+    const now = this.clock.now().getTime();
+    const jobs: AddBatches = { escalation: [], send: [] };
+    for (const wake of wakes) {
+      const delay = Math.max(0, wake.at.getTime() - now);
+      if (wake.queue === 'escalation') jobs.escalation.push({ name: 'escalation', data: { incidentId: wake.incidentId }, opts: { jobId: this.#jobId(wake), delay } });
+      else jobs.send.push({ name: 'send', data: { notificationId: wake.notificationId }, opts: { jobId: this.#jobId(wake), delay, priority: wake.priority } });
+    }
+    await this.#addAll(jobs);
+  }
+
+  async #addAll(jobs: AddBatches): Promise<void> {
+    const chunks = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / 1000) }, (_, i) => list.slice(i * 1000, i * 1000 + 1000));
+    await Promise.all([
+      ...chunks(jobs.escalation).map((chunk) => this.queues.escalation.addBulk(chunk)),
+      ...chunks(jobs.send).map((chunk) => this.queues.send.addBulk(chunk)),
+    ]);
   }
 
   #jobId(wake: Wake): string {

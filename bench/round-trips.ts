@@ -23,7 +23,10 @@ import { createTwilioClient } from '../src/twilio/client.js';
 import { Scheduler } from '../src/worker/scheduler.js';
 import { startLocalPostgres } from '../scripts/local/postgres.js';
 import { startLocalRedis } from '../scripts/local/redis.js';
-import { benchEnv, mixBody, seedMixCustomers, signedForm, SHARED_NUMBER } from './support/mix.js';
+import { ACCOUNT_SID, AUTH_TOKEN, benchEnv, mixBody, seedMixCustomers, signedForm, SHARED_NUMBER } from './support/mix.js';
+import { and, eq } from 'drizzle-orm';
+import { sendNotification } from '../src/app/send.js';
+import { startSimulator } from '../sim/server.js';
 
 const dir = mkdtempSync('/tmp/standby-round-trips-');
 chmodSync(dir, 0o755);
@@ -31,7 +34,8 @@ const pg = await startLocalPostgres({ dataDir: join(dir, 'pg'), persistent: fals
 const redisServer = await startLocalRedis({ dir: join(dir, 'redis'), log: () => undefined });
 try {
   await pg.createDatabase('bench');
-  const env = benchEnv({ port: 3000, databaseUrl: pg.url('bench'), redisUrl: redisServer.url });
+  const sim = await startSimulator({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, serviceBaseUrl: 'http://127.0.0.1:9' });
+  const env = benchEnv({ port: 3000, databaseUrl: pg.url('bench'), redisUrl: redisServer.url, simUrl: sim.url });
   await runMigrations(pg.url('bench'));
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
   const databaseUrl = config.DATABASE_URL;
@@ -69,15 +73,39 @@ try {
   rows.push(['out of scope (no 24x7 contract)', await text(people.outOfScope[0]!, mixBody('out_of_scope'))]);
   rows.push(['follow-up on the open incident', await text(people.eligible[1]!, mixBody('follow_up'))]);
 
+  // The worker's part of an eligible report: each of its two first pages (SMS and call) sent once,
+  // with Twilio's delivery reports dropped here so that only the send is counted.
+  const [incident] = await database.db.select().from(schema.incidents).where(eq(schema.incidents.reporterPhone, people.eligible[1]!));
+  const pages = await database.db.select().from(schema.notifications).where(and(eq(schema.notifications.incidentId, incident!.id), eq(schema.notifications.kind, 'page')));
+  sim.faults.dropStatusCallbacks(100);
+  for (const page of pages) {
+    statements = [];
+    const sent = await sendNotification(deps, page.id, { id: 'round-trips' });
+    if (sent.outcome !== 'sent') throw new Error(`the page was not sent: ${JSON.stringify(sent)}`);
+    rows.push([`sending one page (${page.channel}), in the worker`, { postgres: statements.length, redis: NaN, statements: [...statements] }]);
+  }
+  // A delivery report (Twilio sends ~2 per SMS and ~3 per call).
+  const sms = pages.find((p) => p.channel === 'sms')!;
+  const [sentSms] = await database.db.select().from(schema.notifications).where(eq(schema.notifications.id, sms.id));
+  {
+    const form = signedForm(config, `/twilio/status/message?n=${sms.id}`, { MessageSid: sentSms!.twilioSid!, MessageStatus: 'delivered' });
+    statements = [];
+    const redisBefore = await redisCalls();
+    const response = await app.inject({ method: 'POST', url: `/twilio/status/message?n=${sms.id}`, headers: form.headers, payload: form.payload });
+    if (response.statusCode !== 200) throw new Error(`delivery report failed (${response.statusCode}): ${response.body}`);
+    rows.push(['a delivery report (status callback)', { postgres: statements.length, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] }]);
+  }
+
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows.map(([name, counted]) => [name, counted.postgres, counted.redis])));
   console.log('| SMS webhook | Postgres statements (BEGIN/COMMIT included) | Redis commands |');
   console.log('| --- | --- | --- |');
-  for (const [name, counted] of rows) console.log(`| ${name} | ${counted.postgres} | ${counted.redis} |`);
+  for (const [name, counted] of rows) console.log(`| ${name} | ${counted.postgres} | ${Number.isNaN(counted.redis) ? '–' : counted.redis} |`);
   if (process.argv.includes('--verbose')) {
     for (const [name, counted] of rows) console.log(`\n${name}:\n${counted.statements.map((s, i) => `  ${i + 1}. ${s.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n')}`);
   }
 
   await app.close();
+  await sim.close();
   await scheduler.close();
   schedulerRedis.disconnect();
   redis.disconnect();

@@ -81,21 +81,22 @@ export async function escalationStorm(topo: Topology, options: { incidents?: num
     return p.stepped >= count && p.paged >= count ? true : undefined;
   }, { what: `${count} escalation steps and their level-2 pages`, timeoutMs: Math.max(0, headroomMs) + waitMs, intervalMs: 500 }).catch(() => undefined);
 
-  const steps = await topo.sql<{ first: Date; entries: number }[]>`
-    select min(at) as first, count(*)::int as entries from timeline_entries
+  // Instants as epoch milliseconds: how topo.sql parses a timestamptz depends on who used it before (drizzle makes it a string).
+  const steps = await topo.sql<{ first: number; entries: number }[]>`
+    select (extract(epoch from min(at)) * 1000)::float8 as first, count(*)::int as entries from timeline_entries
     where kind = 'escalated' and incident_id = any(${ids}::bigint[]) group by incident_id`;
   const pages = await topo.sql<{ sids: string[] }[]>`
     select array_agg(twilio_sid) as sids from notifications
     where kind = 'page' and level = 1 and round = 0 and twilio_sid is not null and incident_id = any(${ids}::bigint[]) group by incident_id`;
   const due = dueAt.getTime();
-  const stepLate = steps.map((s) => s.first.getTime() - due);
+  const stepLate = steps.map((s) => s.first - due);
   const pageLate = pages.flatMap((p) => {
     const arrived = p.sids.map((sid) => (topo.sim.message(sid)?.dateCreated ?? topo.sim.call(sid)?.dateCreated)?.getTime() ?? Infinity);
     const first = Math.min(...arrived);
     return Number.isFinite(first) ? [first - due] : [];
   });
   const steppedTwice = steps.filter((s) => s.entries > 1).length;
-  const stepTimes = steps.map((s) => s.first.getTime());
+  const stepTimes = steps.map((s) => s.first);
   const span = stepTimes.length > 0 ? Math.max(...stepTimes) - Math.min(...stepTimes) : NaN;
 
   // Leave the run as it was: no more steps, no more of these pages, and their calls (ringing unanswered, 30 s) ended.
@@ -271,12 +272,13 @@ async function workerPasses(sql: Sql, observer: Redis, count: number, intervalMs
   await releaseReconcilerTurn(sql);
   let current: { runAt: number; version: string; recorded: boolean } | undefined;
   await pollUntil(async () => {
-    const [row] = await sql<{ version: string; run_at: Date; by: string; duration: number; result: ReconcileResult }[]>`
-      select xmin::text as version, last_run_at as run_at, last_run_by as by, last_duration_ms as duration, last_result as result from upkeep where task = 'reconcile'`;
+    const [row] = await sql<{ version: string; run_at: number; by: string; duration: number; result: ReconcileResult }[]>`
+      select xmin::text as version, (extract(epoch from last_run_at) * 1000)::float8 as run_at, last_run_by as by, last_duration_ms as duration, last_result as result
+      from upkeep where task = 'reconcile'`;
     if (!row || row.by === 'bench') return undefined;
-    if (row.run_at.getTime() !== current?.runAt) {
+    if (row.run_at !== current?.runAt) {
       if (current && !current.recorded) baseline = undefined; // missed a record: the next window spans two passes
-      current = { runAt: row.run_at.getTime(), version: row.version, recorded: false };
+      current = { runAt: row.run_at, version: row.version, recorded: false };
       return undefined;
     }
     if (current.recorded || row.version === current.version) return undefined;

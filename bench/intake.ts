@@ -19,7 +19,7 @@
  *   2,000 incidents escalating at the same instant (step and level-2 page lateness), and one
  *   reconciler pass at a time over 10,000 open items (duration, Redis commands and round trips).
  *
- *   npm run bench                 # the whole run (under 10 minutes)
+ *   npm run bench                 # the whole run (about 14 minutes)
  *   npm run bench -- --quick      # shorter phases, no escalation phases, no scale-out, RESULTS.md untouched
  *   npm run bench -- --escalation-only   # the topology and the escalation phases only; prints, RESULTS.md untouched
  */

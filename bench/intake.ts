@@ -14,10 +14,14 @@
  *   (`bench/bare-route.ts`: Fastify + the Twilio signature check + one INSERT);
  * - latency: open loop at 100/s and 300/s (latency from each request's scheduled time);
  * - overload: 1,000/s offered for 10 s: answered within 10 s? lost? then 100/s again (recovery);
- * - memory: resident set of each process.
+ * - memory: resident set of each process;
+ * - escalation at scale (1 web + 1 worker, before the scale-out; `bench/support/escalation-storm.ts`):
+ *   2,000 incidents escalating at the same instant (step and level-2 page lateness), and one
+ *   reconciler pass at a time over 10,000 open items (duration, Redis commands and round trips).
  *
- *   npm run bench                 # the whole run (under 10 minutes)
- *   npm run bench -- --quick      # shorter phases, no scale-out, RESULTS.md untouched
+ *   npm run bench                 # the whole run (about 14 minutes)
+ *   npm run bench -- --quick      # shorter phases, no escalation phases, no scale-out, RESULTS.md untouched
+ *   npm run bench -- --escalation-only   # the topology and the escalation phases only; prints, RESULTS.md untouched
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,9 +37,10 @@ import type { LoadJob, LoadResult, SentReport } from './load.js';
 import { SHARED_NUMBER, seedMixCustomers, type MixPeople } from './support/mix.js';
 import { generateDataset } from './support/dataset.js';
 import { explainHotQueries, measureReads, type ReadFigure } from './support/reads.js';
+import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false } } });
 const quick = values.quick!;
 const seconds = (full: number, short: number) => (quick ? short : full) * 1000;
 
@@ -74,20 +79,23 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
 // ---------------------------------------------------------------------------------------------
 // The topology
 
-class ReadsOnly extends Error {}
+/** Ends the run after the phases asked for (--reads-only, --escalation-only); the topology still closes. */
+class EarlyEnd extends Error {}
 
 /** How long the first-page figures wait for every page to reach the simulator (a report without one by then is counted apart). */
 const FIRST_PAGE_WAIT_MS = 45_000;
 
-log('counting statements per webhook (bench/round-trips.ts, its own Postgres and Redis)…');
-const roundTrips = await new Promise<Array<[string, number, number]>>((resolve, reject) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/round-trips.ts'), '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.split('\n').find((l) => l.startsWith('[['))!)) : reject(new Error(`round-trips exited ${code}`))));
-});
-table('Round trips per SMS webhook (deterministic: counted, not timed)', ['SMS webhook', 'Postgres statements (BEGIN and COMMIT included)', 'Redis commands after commit'], roundTrips.map(([name, pg, redis]) => [name, String(pg), String(redis)]),
-  'Before this work an eligible report was 35 statements (the follow-up 20, the out-of-scope text 16). Redis commands count what BullMQ runs inside its scripts too.');
+if (!values['escalation-only']) {
+  log('counting statements per webhook (bench/round-trips.ts, its own Postgres and Redis)…');
+  const roundTrips = await new Promise<Array<[string, number, number]>>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/round-trips.ts'), '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.split('\n').find((l) => l.startsWith('[['))!)) : reject(new Error(`round-trips exited ${code}`))));
+  });
+  table('Round trips per SMS webhook (deterministic: counted, not timed)', ['SMS webhook', 'Postgres statements (BEGIN and COMMIT included)', 'Redis commands after commit'], roundTrips.map(([name, pg, redis]) => [name, String(pg), String(redis)]),
+    'Before this work an eligible report was 35 statements (the follow-up 20, the out-of-scope text 16). Redis commands count what BullMQ runs inside its scripts too.');
+}
 
 const SEND_RATE = '1000';
 log('starting the topology (build, Postgres with fsync on, Redis, simulator, web, worker)…');
@@ -104,6 +112,27 @@ try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
   const authToken = topo.env.TWILIO_AUTH_TOKEN!;
   const webTargets = () => topo.webs.map((w) => `http://127.0.0.1:${w.port}`);
+
+  /** Escalation at scale (bench/support/escalation-storm.ts): 2,000 steps due at once, then a reconciler pass over 10,000 open items. */
+  const escalationPhases = async () => {
+    // Each phase first waits (at most 90 s) for the backlog before it, and says what was left.
+    const backlog = async () => {
+      const waited = await waitForQuiet(90_000);
+      return `The backlog before the phase (kept texts, sends owed): ${waited.startsWith('in ') ? `drained ${waited}` : waited}.`;
+    };
+    const stormBacklog = await backlog();
+    log('escalation storm: 2,000 incidents escalating at the same instant…');
+    const storm = await escalationStorm(topo);
+    table(storm.title, storm.header, storm.rows, `${storm.note} ${stormBacklog}`);
+    const passBacklog = await backlog();
+    log('reconciler: one pass at a time over 10,000 open items…');
+    const pass = await reconcilerAtScale(topo);
+    table(pass.title, pass.header, pass.rows, `${pass.note} ${passBacklog}`);
+  };
+  if (values['escalation-only']) {
+    await escalationPhases();
+    throw new EarlyEnd();
+  }
 
   // -------------------------------------------------------------------------------------------
   // Reads
@@ -123,7 +152,7 @@ try {
     );
   }
 
-  if (values['reads-only']) throw new ReadsOnly();
+  if (values['reads-only']) throw new EarlyEnd();
 
   // Customers of the mix (after the reads: the read paths see the data set's 1,000 customers, not these):
   // each eligible report and out-of-scope text comes from its own customer.
@@ -255,6 +284,12 @@ try {
 
   await intakePhases('1 web + 1 worker', true);
   const memory = [...topo.webs, ...topo.workers].map((p) => [p.name, ...memoryOf(p.pid)]);
+
+  // -------------------------------------------------------------------------------------------
+  // Escalation at scale, still on 1 web + 1 worker (before the scale-out)
+
+  if (!quick) await escalationPhases();
+
   if (!quick && !values['no-scale-out']) {
     // The scale-out figures start from an empty backlog (the overload's kept texts are handled first).
     log('scale-out: waiting for the backlog, then adding a second web and a second worker process…');
@@ -276,7 +311,7 @@ try {
   tables.push({ title: 'Backlog between phases', header: [], rows: [], note: backlog });
   table('Memory (resident set; peak since the process started)', ['process', 'now', 'peak'], memory);
 } catch (error) {
-  if (!(error instanceof ReadsOnly)) throw error;
+  if (!(error instanceof EarlyEnd)) throw error;
 } finally {
   bare?.kill('SIGTERM');
   await topo.close();
@@ -286,7 +321,7 @@ const load1 = loadavg();
 const elapsed = (performance.now() - startedAt) / 1000;
 const context = `Run on ${new Date().toISOString().slice(0, 10)} in ${Math.round(elapsed)} s on a ${readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length}-core machine; load average at start ${load0.map((v) => v.toFixed(1)).join(', ')}, at end ${load1.map((v) => v.toFixed(1)).join(', ')} (other work on the machine shares the cores).`;
 console.log(`\n${context}`);
-if (!quick && !values['reads-only']) writeResults(context);
+if (!quick && !values['reads-only'] && !values['escalation-only']) writeResults(context);
 process.exit(0);
 
 // ---------------------------------------------------------------------------------------------

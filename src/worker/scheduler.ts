@@ -3,6 +3,15 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { jobIds, queues, type Payload, type QueueName } from './jobs.js';
 
+/** Wake-ups added per BullMQ `addBulk` call (one pipeline of that many scripts). */
+const ADD_CHUNK = 1000;
+/**
+ * `addBulk` calls sent together, without waiting for each other's answers: one round trip adds up
+ * to 10,000 wake-ups, and the last of them is answered well within the connection's command
+ * timeout (about half a second of Redis' time on the benchmark machine).
+ */
+const ADDS_IN_FLIGHT = 10;
+
 /** A wake-up Postgres says is owed: what the reconciler makes sure Redis holds. */
 export type Wake =
   | { queue: 'escalation'; incidentId: number; at: Date; retake?: string }
@@ -45,10 +54,12 @@ export class Scheduler {
   }
 
   /**
-   * Makes Redis hold every wake-up given, in a bounded number of round trips whatever their
-   * number: one pipeline asks which job ids exist, one adds the missing ones per queue. A wake-up
-   * that exists but is delayed past a due time that has come (the clock moved) is promoted.
-   * Returns how many were added.
+   * Makes Redis hold every wake-up given, in a bounded number of round trips: one pipeline asks
+   * which job ids exist (one round trip whatever their number), then the missing ones are added,
+   * `ADD_CHUNK` per pipeline and `ADDS_IN_FLIGHT` pipelines at once (one more round trip per
+   * 10,000 missing: none when Redis already holds them all, as on a reconciler pass with nothing
+   * lost). A wake-up that exists but is delayed past a due time that has come (the clock moved) is
+   * promoted, up to `ADD_CHUNK` at once. Returns how many were added.
    */
   async ensure(wakes: readonly Wake[]): Promise<{ added: number; promoted: number }> {
     if (wakes.length === 0) return { added: 0, promoted: 0 };
@@ -82,9 +93,10 @@ export class Scheduler {
     await this.#addAll(missing);
     // Delayed past a time that has come: only when the clock jumped (tests) or was skewed; rare.
     let promoted = 0;
-    for (const wake of overdueDelayed) {
-      const job = await this.queues[wake.queue].getJob(this.#jobId(wake));
-      if (job && (await job.promote().then(() => true, () => false))) promoted += 1;
+    for (const wave of chunked(overdueDelayed, ADD_CHUNK)) {
+      const jobs = await Promise.all(wave.map((wake) => this.queues[wake.queue].getJob(this.#jobId(wake))));
+      const done = await Promise.all(jobs.map((job) => (job ? job.promote().then(() => true, () => false) : false)));
+      promoted += done.filter(Boolean).length;
     }
     return { added: missing.escalation.length + missing.send.length, promoted };
   }
@@ -107,11 +119,12 @@ export class Scheduler {
   }
 
   async #addAll(jobs: AddBatches): Promise<void> {
-    const chunks = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / 1000) }, (_, i) => list.slice(i * 1000, i * 1000 + 1000));
-    await Promise.all([
-      ...chunks(jobs.escalation).map((chunk) => this.queues.escalation.addBulk(chunk)),
-      ...chunks(jobs.send).map((chunk) => this.queues.send.addBulk(chunk)),
-    ]);
+    // ioredis writes each pipeline as soon as it is built: the calls of a wave share one round trip.
+    const adds = [
+      ...chunked(jobs.escalation, ADD_CHUNK).map((chunk) => () => this.queues.escalation.addBulk(chunk)),
+      ...chunked(jobs.send, ADD_CHUNK).map((chunk) => () => this.queues.send.addBulk(chunk)),
+    ];
+    for (const wave of chunked(adds, ADDS_IN_FLIGHT)) await Promise.all(wave.map((add) => add()));
   }
 
   #jobId(wake: Wake): string {
@@ -126,4 +139,11 @@ export class Scheduler {
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }
+}
+
+/** `items` in consecutive slices of at most `size`. */
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+  return slices;
 }

@@ -40,7 +40,9 @@ import { explainHotQueries, measureReads, type ReadFigure } from './support/read
 import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+/** `--env KEY=VALUE` (repeatable): service settings for this run, e.g. `--env INTAKE_CONCURRENCY=12`. */
+const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const quick = values.quick!;
 const seconds = (full: number, short: number) => (quick ? short : full) * 1000;
 
@@ -103,7 +105,7 @@ const topo: Topology = await startTopology({
   web: 1,
   workers: 1,
   durable: true,
-  env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: SEND_RATE },
+  env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: SEND_RATE, ...extraEnv },
   readyTimeoutMs: 120_000,
 });
 let bare: ChildProcess | undefined;

@@ -1,23 +1,72 @@
-import { transaction } from '../db/client.js';
+import { sql } from 'drizzle-orm';
+import { loadEscalationInputs, type EscalationInputs } from '../db/escalation-policies.js';
+import { transaction, type Tx } from '../db/client.js';
+import type { EscalationEffect, EscalationState } from '../domain/escalation/escalation.js';
 import type { Deps } from './deps.js';
 import { runAfterCommit, type AfterCommit } from './effects.js';
-import { applyEscalation, loadIncidentContext } from './paging.js';
+import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalationsEffects, type IncidentContext } from './paging.js';
 
 /**
- * The wake-up for an incident's escalation: under the incident's row lock, re-decides from
- * Postgres whether a step is due and takes it. A job that runs twice, late or early pages nobody
- * twice; one that arrives early puts itself back for the stored due time.
+ * How many due escalation steps one wake-up takes together. When many incidents come due at
+ * once (a storm of reports escalating five minutes later), a step costs a few statements for the
+ * whole batch instead of a transaction each; the batch's own wake-ups then find nothing due.
+ */
+export const STEP_BATCH = 100;
+
+/** How soon a wake-up whose incident another transaction held looks again. */
+const HELD_RETRY_MS = 250;
+
+/**
+ * The wake-up for an incident's escalation: under the row locks, re-decides from Postgres whether
+ * a step is due and takes it, for this incident and for up to `STEP_BATCH - 1` others due now that
+ * nobody else holds. A job that runs twice, late or early pages nobody twice; one that arrives early
+ * puts itself back for the stored due time; one whose incident is held by another transaction (an
+ * engineer acting, another batch) looks again shortly.
  */
 export async function stepEscalation(deps: Deps, incidentId: number): Promise<void> {
   const now = deps.clock.now();
   const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[]> => {
-    const context = await loadIncidentContext(tx, incidentId, { lock: true });
-    if (!context) return [];
-    const { decision, after } = await applyEscalation(tx, deps, context, { type: 'step_due' }, now);
-    if (decision.ignored === 'not_due' && decision.state.nextStepAt) {
-      return [{ type: 'wake_escalation', incidentId, at: decision.state.nextStepAt }];
-    }
+    const locked = await lockDueEscalations(tx, incidentId, now, STEP_BATCH);
+    const after = await stepEach(tx, deps, locked, now);
+    if (locked[0]?.incident.id !== incidentId) after.push({ type: 'wake_escalation', incidentId, at: new Date(now.getTime() + HELD_RETRY_MS) });
     return after;
   });
   await runAfterCommit(deps, after);
+}
+
+/**
+ * Decides every locked incident's step with the pure engine (policies loaded once each) and writes
+ * them together: one statement for the new escalation states, two for their pages and timelines.
+ */
+async function stepEach(tx: Tx, deps: Deps, contexts: readonly IncidentContext[], now: Date): Promise<AfterCommit[]> {
+  const inputs = new Map<number, EscalationInputs>();
+  for (const policyId of new Set(contexts.map((c) => c.incident.escalationPolicyId))) inputs.set(policyId, await loadEscalationInputs(tx, policyId, now));
+  const after: AfterCommit[] = [];
+  const stepped: Array<{ context: IncidentContext; state: EscalationState; effects: EscalationEffect[]; inputs: EscalationInputs }> = [];
+  for (const context of contexts) {
+    const policy = inputs.get(context.incident.escalationPolicyId)!;
+    const decision = decideEscalation(policy, escalationStateOf(context.incident), { type: 'step_due' }, now);
+    if (decision.ignored) {
+      // Early: back for the stored due time (a wake-up for it may be lost or held).
+      if (decision.ignored === 'not_due' && decision.state.nextStepAt) after.push({ type: 'wake_escalation', incidentId: context.incident.id, at: decision.state.nextStepAt });
+      continue;
+    }
+    stepped.push({ context, state: decision.state, effects: decision.effects, inputs: policy });
+  }
+  if (stepped.length === 0) return after;
+  const states = stepped.map(({ context, state }) => ({
+    id: context.incident.id,
+    level: state.level,
+    round: state.round,
+    next_at: state.nextStepAt?.toISOString() ?? null,
+    exhausted_at: state.exhaustedAt?.toISOString() ?? null,
+    stopped_at: state.stoppedAt?.toISOString() ?? null,
+  }));
+  await tx.execute(sql`
+    update incidents i set escalation_level = s.level, escalation_round = s.round, escalation_next_at = s.next_at,
+      escalation_exhausted_at = s.exhausted_at, escalation_stopped_at = s.stopped_at, updated_at = ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(states)}::jsonb) as s(id bigint, level int, round int, next_at timestamptz, exhausted_at timestamptz, stopped_at timestamptz)
+    where i.id = s.id`);
+  after.push(...(await writeEscalationsEffects(tx, deps, stepped.map((s) => ({ context: s.context, effects: s.effects, engineersById: s.inputs.engineers })), now)));
+  return after;
 }

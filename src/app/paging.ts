@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, lte, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { loadEscalationInputs, type EscalationInputs, type PagedEngineer } from '../db/escalation-policies.js';
 import { customers, incidents, integrations, standbyNumbers } from '../db/schema.js';
@@ -56,6 +56,33 @@ export async function loadIncidentContext(tx: Tx, incidentId: number, options: {
   const [row] = options.lock ? await query.for('no key update', { of: incidents }) : await query;
   if (!row) return null;
   return { incident: row.incident, customer: row.customer, integrationName: row.integrationName, standbyPhone: row.standbyPhone ?? (await anySender(tx)) };
+}
+
+/**
+ * Locks, like `loadIncidentContext`, incident `incidentId` and up to `limit - 1` others whose
+ * escalation step is due at `now`, skipping any another transaction holds (never waiting, so
+ * batches taken at once by several workers neither overlap nor deadlock). `incidentId` comes
+ * first when it could be locked; it is missing when it could not.
+ */
+export async function lockDueEscalations(tx: Tx, incidentId: number, now: Date, limit: number): Promise<IncidentContext[]> {
+  const rows = await tx
+    .select({
+      incident: incidents,
+      customer: { id: customers.id, name: customers.name, language: customers.language },
+      integrationName: integrations.name,
+      standbyPhone: standbyNumbers.phone,
+    })
+    .from(incidents)
+    .innerJoin(customers, eq(customers.id, incidents.customerId))
+    .innerJoin(integrations, eq(integrations.id, incidents.integrationId))
+    .leftJoin(standbyNumbers, eq(standbyNumbers.id, incidents.standbyNumberId))
+    .where(or(eq(incidents.id, incidentId), lte(incidents.escalationNextAt, now)))
+    .orderBy(sql`${incidents.id} = ${incidentId} desc`, asc(incidents.escalationNextAt))
+    .limit(limit)
+    .for('no key update', { of: incidents, skipLocked: true });
+  const contexts: IncidentContext[] = [];
+  for (const row of rows) contexts.push({ incident: row.incident, customer: row.customer, integrationName: row.integrationName, standbyPhone: row.standbyPhone ?? (await anySender(tx)) });
+  return contexts;
 }
 
 /** What incidents without a standby number (opened by API before numbers were required) send from: the first shared one. */
@@ -180,17 +207,30 @@ export async function writeEscalationEffects(
   now: Date,
   timelineBefore: readonly TimelineEntry[] = [],
 ): Promise<AfterCommit[]> {
-  const planned = effects.map((effect) => planEffect(deps, context, effect, engineersById, now));
-  const queued = await queueOutbounds(tx, planned.flatMap((p) => p.outbound));
+  return writeEscalationsEffects(tx, deps, [{ context, effects, engineersById, timelineBefore }], now);
+}
+
+/** `writeEscalationEffects` for the decisions of several incidents at once, still in two statements. */
+export async function writeEscalationsEffects(
+  tx: Tx,
+  deps: Pick<Deps, 'config'>,
+  decided: ReadonlyArray<{ context: IncidentContext; effects: readonly EscalationEffect[]; engineersById: ReadonlyMap<number, PagedEngineer>; timelineBefore?: readonly TimelineEntry[] }>,
+  now: Date,
+): Promise<AfterCommit[]> {
+  const planned = decided.map((d) => ({ before: d.timelineBefore ?? [], plans: d.effects.map((effect) => planEffect(deps, d.context, effect, d.engineersById, now)) }));
+  const queued = await queueOutbounds(tx, planned.flatMap((p) => p.plans.flatMap((plan) => plan.outbound)));
   const after: AfterCommit[] = [];
-  const timeline: TimelineEntry[] = [...timelineBefore];
+  const timeline: TimelineEntry[] = [];
   let next = 0;
-  for (const plan of planned) {
-    const mine = queued.slice(next, next + plan.outbound.length);
-    next += plan.outbound.length;
-    for (const q of mine) after.push(...q.after);
-    if (plan.wake) after.push(plan.wake);
-    timeline.push(...plan.timeline(mine));
+  for (const { before, plans } of planned) {
+    timeline.push(...before);
+    for (const plan of plans) {
+      const mine = queued.slice(next, next + plan.outbound.length);
+      next += plan.outbound.length;
+      for (const q of mine) after.push(...q.after);
+      if (plan.wake) after.push(plan.wake);
+      timeline.push(...plan.timeline(mine));
+    }
   }
   await addTimeline(tx, timeline);
   return after;

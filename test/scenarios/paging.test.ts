@@ -4,6 +4,7 @@ import twilio from 'twilio';
 import { demo } from '../../src/app/demo-data.js';
 import { engineers, notifications, rotations, timelineEntries } from '../../src/db/schema.js';
 import { startWorld, type World } from '../support/world.js';
+import { stepEscalation } from '../../src/app/escalation-step.js';
 import { answerRingingCall, callsTo, incident, openIncidentByApi, smsTo, timelineKinds } from './paging-support.js';
 
 const { one, two, lead, admin } = demo.engineers;
@@ -52,6 +53,23 @@ describe('escalation', () => {
     const count = w.sim.messages.length;
     await w.advance(30);
     expect(pagesSince(count)).toEqual([]);
+  });
+});
+
+describe('many incidents due at the same instant', () => {
+  it('are stepped together by the first wake-up, and each pages the next level once', async () => {
+    const before = w.sim.messages.length;
+    const salesforce = await openIncidentByApi(w, { integration: 'Salesforce sync' });
+    const sap = await openIncidentByApi(w, { integration: 'SAP orders' });
+    await w.settle();
+    // Both level-1 timeouts come due now; only Salesforce's wake-up runs.
+    w.clock.advanceMinutes(5);
+    await stepEscalation(w.deps, salesforce.id);
+    for (const id of [salesforce.id, sap.id]) expect((await incident(w, id)).escalation.level).toBe(1);
+    await w.settle();
+    await w.advance(0);
+    expect(pagesSince(before).filter((m) => m.to === lead.phone).map((m) => Number(/ACK (\d+)/.exec(m.body)![1])).sort()).toEqual([salesforce.id, sap.id].sort());
+    for (const id of [salesforce.id, sap.id]) expect((await timelineKinds(w, id)).filter((k) => k === 'escalated')).toHaveLength(1);
   });
 });
 

@@ -19,7 +19,7 @@
  *   2,000 incidents escalating at the same instant (step and level-2 page lateness), and one
  *   reconciler pass at a time over 10,000 open items (duration, Redis commands and round trips).
  *
- *   npm run bench                 # the whole run (about 14 minutes)
+ *   npm run bench                 # the whole run (under 10 minutes on a quiet machine)
  *   npm run bench -- --quick      # shorter phases, no escalation phases, no scale-out, RESULTS.md untouched
  *   npm run bench -- --escalation-only   # the topology and the escalation phases only; prints, RESULTS.md untouched
  */
@@ -85,7 +85,7 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
 class EarlyEnd extends Error {}
 
 /** How long the first-page figures wait for every page to reach the simulator (a report without one by then is counted apart). */
-const FIRST_PAGE_WAIT_MS = 45_000;
+const FIRST_PAGE_WAIT_MS = 30_000;
 
 if (!values['escalation-only']) {
   log('counting statements per webhook (bench/round-trips.ts, its own Postgres and Redis)…');
@@ -119,7 +119,7 @@ try {
   const escalationPhases = async () => {
     // Each phase first waits (at most 90 s) for the backlog before it, and says what was left.
     const backlog = async () => {
-      const waited = await waitForQuiet(90_000);
+      const waited = await waitForQuiet(45_000);
       return `The backlog before the phase (kept texts, sends owed): ${waited.startsWith('in ') ? `drained ${waited}` : waited}.`;
     };
     const stormBacklog = await backlog();
@@ -144,7 +144,7 @@ try {
     const t0 = performance.now();
     const dataset = await generateDataset(topo.sql, new Date());
     log(`… generated in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring the read paths`);
-    const figures: ReadFigure[] = await measureReads(topo, dataset, quick ? 50 : 200);
+    const figures: ReadFigure[] = await measureReads(topo, dataset, quick ? 50 : 100);
     await explainHotQueries(topo, dataset, join(ROOT, 'bench/plans'));
     table(
       `Reads with ${dataset.incidents.toLocaleString('en')} incidents and ${dataset.timelineRows.toLocaleString('en')} timeline rows (one web process, sequential requests through HTTP)`,
@@ -207,7 +207,7 @@ try {
 
   /** Where each phase's backlog stood when the next began (the machine is shared: a phase waits at most QUIET_MS for the last). */
   const quietNotes: string[] = [];
-  const QUIET_MS = quick ? 15_000 : 20_000;
+  const QUIET_MS = quick ? 15_000 : 12_000;
   const settle = async (label: string, phase: string, timeoutMs = QUIET_MS) => {
     const waited = await waitForQuiet(timeoutMs);
     if (!waited.startsWith('in ')) quietNotes.push(`${label}, after ${phase}: ${waited}`);
@@ -263,7 +263,7 @@ try {
     const ol = sortedOf(over.latenciesMs);
     const within10 = over.latenciesMs.filter((v) => v <= 10_000).length;
     const t0 = performance.now();
-    const fate = await reportFate(over.eligible, quick ? 30_000 : 45_000);
+    const fate = await reportFate(over.eligible, 30_000);
     const drained = fate.kept === 0 ? `in ${((performance.now() - t0) / 1000).toFixed(0)} s` : `${fate.kept} still kept after ${((performance.now() - t0) / 1000).toFixed(0)} s`;
     log(`${label}: recovery, 100/s for 5 s…`);
     const after = await runLoad(job({ mode: 'open', rate: 100, durationMs: 5000 }, 500));
@@ -295,7 +295,7 @@ try {
   if (!quick && !values['no-scale-out']) {
     // The scale-out figures start from an empty backlog (the overload's kept texts are handled first).
     log('scale-out: waiting for the backlog, then adding a second web and a second worker process…');
-    await settle('1 web + 1 worker', 'the recovery (before scaling out)', quick ? 30_000 : 90_000);
+    await settle('1 web + 1 worker', 'the recovery (before scaling out)', quick ? 30_000 : 45_000);
     await topo.addWeb();
     await topo.addWorker();
     await intakePhases('2 web + 2 workers', false);
@@ -308,7 +308,7 @@ try {
     'Lost: an eligible report answered 200 whose customer has neither an incident nor the text still kept for handling.');
   table('First page: webhook sent → first page request (SMS or call) at the simulator (Twilio)', ['processes', 'reports', 'p50', 'p99', 'max', 'errors', `no page within ${FIRST_PAGE_WAIT_MS / 1000} s`, ''], firstPageRows,
     'Percentiles are over the reports paged within the wait; the ones not yet paged then are counted apart (they are paged later: none is lost).');
-  const backlog = quietNotes.length > 0 ? `Backlog carried into the next phase (a phase waits at most ${QUIET_MS / 1000} s for the previous one's, 90 s before scaling out): ${quietNotes.join('; ')}.` : 'Every phase started with no backlog.';
+  const backlog = quietNotes.length > 0 ? `Backlog carried into the next phase (a phase waits at most ${QUIET_MS / 1000} s for the previous one's, 45 s before scaling out): ${quietNotes.join('; ')}.` : 'Every phase started with no backlog.';
   console.log(`\n${backlog}`);
   tables.push({ title: 'Backlog between phases', header: [], rows: [], note: backlog });
   table('Memory (resident set; peak since the process started)', ['process', 'now', 'peak'], memory);

@@ -36,12 +36,9 @@ export async function lockIncident(tx: Tx, incidentId: number): Promise<boolean>
   return row !== undefined;
 }
 
-/**
- * Loads an incident (locked like `lockIncident` when asked) with its customer, integration and
- * number, in one statement (a second only for an incident without a standby number).
- */
-export async function loadIncidentContext(tx: Tx, incidentId: number, options: { lock: boolean }): Promise<IncidentContext | null> {
-  const query = tx
+/** Incidents with what every message about them names, in one statement (the caller adds the conditions). */
+const contextQuery = (tx: Tx) =>
+  tx
     .select({
       incident: incidents,
       customer: { id: customers.id, name: customers.name, language: customers.language },
@@ -52,10 +49,20 @@ export async function loadIncidentContext(tx: Tx, incidentId: number, options: {
     .innerJoin(customers, eq(customers.id, incidents.customerId))
     .innerJoin(integrations, eq(integrations.id, incidents.integrationId))
     .leftJoin(standbyNumbers, eq(standbyNumbers.id, incidents.standbyNumberId))
-    .where(eq(incidents.id, incidentId));
-  const [row] = options.lock ? await query.for('no key update', { of: incidents }) : await query;
-  if (!row) return null;
+    .$dynamic();
+
+async function contextOf(tx: Tx, row: Awaited<ReturnType<typeof contextQuery>>[number]): Promise<IncidentContext> {
   return { incident: row.incident, customer: row.customer, integrationName: row.integrationName, standbyPhone: row.standbyPhone ?? (await anySender(tx)) };
+}
+
+/**
+ * Loads an incident (locked like `lockIncident` when asked) with its customer, integration and
+ * number, in one statement (a second only for an incident without a standby number).
+ */
+export async function loadIncidentContext(tx: Tx, incidentId: number, options: { lock: boolean }): Promise<IncidentContext | null> {
+  const query = contextQuery(tx).where(eq(incidents.id, incidentId));
+  const [row] = options.lock ? await query.for('no key update', { of: incidents }) : await query;
+  return row ? contextOf(tx, row) : null;
 }
 
 /**
@@ -65,23 +72,13 @@ export async function loadIncidentContext(tx: Tx, incidentId: number, options: {
  * first when it could be locked; it is missing when it could not.
  */
 export async function lockDueEscalations(tx: Tx, incidentId: number, now: Date, limit: number): Promise<IncidentContext[]> {
-  const rows = await tx
-    .select({
-      incident: incidents,
-      customer: { id: customers.id, name: customers.name, language: customers.language },
-      integrationName: integrations.name,
-      standbyPhone: standbyNumbers.phone,
-    })
-    .from(incidents)
-    .innerJoin(customers, eq(customers.id, incidents.customerId))
-    .innerJoin(integrations, eq(integrations.id, incidents.integrationId))
-    .leftJoin(standbyNumbers, eq(standbyNumbers.id, incidents.standbyNumberId))
+  const rows = await contextQuery(tx)
     .where(or(eq(incidents.id, incidentId), lte(incidents.escalationNextAt, now)))
     .orderBy(sql`${incidents.id} = ${incidentId} desc`, asc(incidents.escalationNextAt))
     .limit(limit)
     .for('no key update', { of: incidents, skipLocked: true });
   const contexts: IncidentContext[] = [];
-  for (const row of rows) contexts.push({ incident: row.incident, customer: row.customer, integrationName: row.integrationName, standbyPhone: row.standbyPhone ?? (await anySender(tx)) });
+  for (const row of rows) contexts.push(await contextOf(tx, row));
   return contexts;
 }
 

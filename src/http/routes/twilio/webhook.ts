@@ -104,20 +104,23 @@ interface Delivery {
   replayed: boolean;
 }
 
-/** Runs a delivery once (receipt), in one transaction; on a replay, queues its replies as texts. */
+/** Runs a delivery once (receipt), in one transaction (or its one statement); on a replay, queues its replies as texts. */
 async function deliver(deps: Deps, route: WebhookRoute, sid: string, d: Delivery) {
-  if (route.recordOnce) return deliverIn(deps.database.db, deps, route, sid, d);
+  if (route.recordOnce) return recordOnceIn(deps.database.db, route, sid, d);
   return transaction(deps.database.db, (tx) => deliverIn(tx, deps, route, sid, d));
 }
 
+/** A `recordOnce` route's delivery: its one statement writes the receipt too. */
+async function recordOnceIn(db: Executor, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
+  const answer = await route.recordOnce!({ db, params: d.params, now: d.now, query: d.query, receiptKey: key });
+  return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after, replay: false };
+}
+
 /** `deliver` inside the caller's transaction, under the receipt `key` (by default the request's own). */
-async function deliverIn(tx: Executor, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
-  if (route.recordOnce) {
-    const answer = await route.recordOnce({ db: tx, params: d.params, now: d.now, query: d.query, receiptKey: key });
-    return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after, replay: false };
-  }
+async function deliverIn(tx: Tx, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
+  if (route.recordOnce) return recordOnceIn(tx, route, sid, d, key);
   const handle = route.handle!;
-  return answerOnceIn(tx as Tx, key, async (tx) => {
+  return answerOnceIn(tx, key, async (tx) => {
     const answer = await handle({ tx, params: d.params, now: d.now, query: d.query });
     const after = [...answer.after];
     if (d.replayed && answer.replies?.length && d.params.From && d.params.To) {

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { transaction } from '../db/client.js';
+import { transaction, type Executor } from '../db/client.js';
 import { incidents, notifications, timelineEntries } from '../db/schema.js';
 import { sidUnlessOwned } from '../db/notifications.js';
 import { addTimeline } from '../db/timeline.js';
@@ -57,7 +57,7 @@ const isPage = (row: Pick<NotificationRow, 'kind'>) => row.kind === 'page' || ro
 export async function sendNotification(deps: Deps, notificationId: number, worker: { id: string }): Promise<SendOutcome> {
   const { db } = deps.database;
   const claimedAt = deps.clock.now();
-  const claim = (await claimDue(deps, notificationId, worker, claimedAt)) ?? (await claimOrSayWhyNot(deps, notificationId, worker, claimedAt));
+  const claim = (await claimDue(db, notificationId, worker, claimedAt)) ?? (await claimOrSayWhyNot(deps, notificationId, worker, claimedAt));
   if ('outcome' in claim) return claim;
   const { row, earlierClaimAt } = claim;
 
@@ -113,8 +113,7 @@ type Claim = { row: NotificationRow; earlierClaimAt: Date | null };
  * of an incident someone already has; it becomes `sending`, counted and named to this worker.
  * Null when it is not all of that (see `claimOrSayWhyNot`).
  */
-async function claimDue(deps: Deps, notificationId: number, worker: { id: string }, claimedAt: Date): Promise<Claim | null> {
-  const { db } = deps.database;
+async function claimDue(db: Executor, notificationId: number, worker: { id: string }, claimedAt: Date): Promise<Claim | null> {
   const before = db
     .select({ id: notifications.id, earlierClaimAt: sql<string>`coalesce(${notifications.claimedAt}, ${notifications.createdAt})`.as('earlier_claim_at') })
     .from(notifications)
@@ -137,7 +136,7 @@ async function claimDue(deps: Deps, notificationId: number, worker: { id: string
   return { row: claimed.row, earlierClaimAt: claimed.row.outcomeUnknown ? new Date(claimed.earlierClaimAt) : null };
 }
 
-/** The claim decided step by step, under the row's lock: why a row is not sent (and a page nobody needs canceled), or the claim after all. */
+/** Why a row could not be claimed, found under its lock (a page nobody needs is canceled); or, if it can be now, the claim. */
 async function claimOrSayWhyNot(deps: Deps, notificationId: number, worker: { id: string }, claimedAt: Date): Promise<Claim | Extract<SendOutcome, { outcome: 'skipped' }>> {
   return transaction(deps.database.db, async (tx): Promise<Claim | Extract<SendOutcome, { outcome: 'skipped' }>> => {
     const [row] = await tx.select().from(notifications).where(eq(notifications.id, notificationId)).for('update', { skipLocked: true });
@@ -152,12 +151,8 @@ async function claimOrSayWhyNot(deps: Deps, notificationId: number, worker: { id
         return { outcome: 'skipped', reason: 'canceled' };
       }
     }
-    const [updated] = await tx
-      .update(notifications)
-      .set({ status: 'sending', attempts: row.attempts + 1, claimedBy: worker.id, claimedAt, updatedAt: claimedAt })
-      .where(eq(notifications.id, notificationId))
-      .returning();
-    return { row: updated!, earlierClaimAt: row.outcomeUnknown ? (row.claimedAt ?? row.createdAt) : null };
+    // The incident is not locked here: if someone took it just now, the next wake-up cancels the page.
+    return (await claimDue(tx, notificationId, worker, claimedAt)) ?? { outcome: 'skipped', reason: 'held_elsewhere' };
   });
 }
 

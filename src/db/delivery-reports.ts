@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
-import type { notifications } from './schema.js';
-
-type NotificationStatus = (typeof notifications.$inferSelect)['status'];
+import { replaceableBy, type NotificationStatus } from '../domain/delivery-status.js';
 
 /** One delivery status callback from Twilio, as the statement below records it. */
 export interface DeliveryReport {
@@ -13,9 +11,8 @@ export interface DeliveryReport {
   notificationId: number;
   /** The SID the callback names ('' when none): recorded on a row that has none, unless another row owns it. */
   sid: string;
-  /** The status to move to, and the statuses it may replace (callbacks arrive out of order: a late one never moves a row back). */
+  /** The status to move to (see `replaceableBy`: a late report never moves a row back); null moves nothing. */
   status: NotificationStatus | null;
-  replaces: readonly NotificationStatus[];
   /** Also written when the status moves. */
   error?: string | null;
   now: Date;
@@ -39,7 +36,7 @@ export interface ReportedRow {
  * round trip each they cost Postgres a fraction of what a transaction of seven did.
  */
 export async function recordDeliveryReport(db: Executor, r: DeliveryReport): Promise<ReportedRow | null> {
-  const replaces = `{${r.replaces.join(',')}}`;
+  const replaces = `{${(r.status ? replaceableBy(r.status) : []).join(',')}}`;
   const moves = sql`(${r.status}::text is not null and n.status = any(${replaces}::text[]))`;
   const sid = r.sid === '' ? null : r.sid;
   const now = r.now.toISOString();

@@ -4,6 +4,7 @@
  * not only checks in code. Migrations in `migrations/` are generated from this file by drizzle-kit.
  */
 import { sql } from 'drizzle-orm';
+import { NOTIFICATION_STATUSES } from '../domain/delivery-status.js';
 import {
   type AnyPgColumn,
   bigint,
@@ -362,7 +363,7 @@ export const notifications = pgTable(
     round: integer('round'),
     /** Makes "a job run twice pages once" a constraint: one row per incident, step and target. */
     dedupeKey: text('dedupe_key').notNull(),
-    status: text('status', { enum: ['pending', 'sending', 'sent', 'delivered', 'failed', 'answered', 'no_answer', 'busy', 'completed', 'canceled'] })
+    status: text('status', { enum: NOTIFICATION_STATUSES })
       .notNull()
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),

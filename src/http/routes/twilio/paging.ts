@@ -13,6 +13,7 @@ import type { Tx } from '../../../db/client.js';
 import { engineers, incidents, notifications, openIncidentStatuses } from '../../../db/schema.js';
 import { recordDeliveryReport } from '../../../db/delivery-reports.js';
 import { addTimeline } from '../../../db/timeline.js';
+import { CALL_STATUSES, MESSAGE_STATUSES } from '../../../domain/delivery-status.js';
 import { messages, sayLanguage } from '../../../domain/i18n/index.js';
 import { Admission } from '../../admission.js';
 import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
@@ -37,23 +38,6 @@ async function loadPage(tx: Tx, query: Record<string, string | undefined>) {
   return { notification, engineer: engineer ?? null };
 }
 
-const MESSAGE_STATUSES = { sent: 'sent', delivered: 'delivered', undelivered: 'failed', failed: 'failed' } as const;
-const CALL_STATUSES = { 'in-progress': 'answered', answered: 'answered', completed: 'completed', 'no-answer': 'no_answer', busy: 'busy', failed: 'failed', canceled: 'canceled' } as const;
-
-/** How far along a notification is: callbacks arrive out of order, and a late one never moves it back. */
-const PROGRESS: Record<NotificationRow['status'], number> = {
-  pending: 0,
-  sending: 1,
-  sent: 2,
-  answered: 3,
-  delivered: 4,
-  completed: 4,
-  failed: 4,
-  no_answer: 4,
-  busy: 4,
-  canceled: 5,
-};
-
 /** Who has the page's incident, if someone acknowledged it already ('' when nobody has). */
 async function takenBy(tx: Tx, page: NotificationRow): Promise<string> {
   if (page.incidentId === null || (page.kind !== 'page' && page.kind !== 'admin_page')) return '';
@@ -63,11 +47,6 @@ async function takenBy(tx: Tx, page: NotificationRow): Promise<string> {
     .innerJoin(engineers, eq(engineers.id, incidents.acknowledgedBy))
     .where(and(eq(incidents.id, page.incidentId), inArray(incidents.status, [...openIncidentStatuses])));
   return row?.name ?? '';
-}
-
-/** The statuses a callback's status may replace: a late callback never moves a row back, and one of a send still marked `sending` always moves it. */
-function replaceableBy(status: NotificationRow['status']): NotificationRow['status'][] {
-  return (Object.keys(PROGRESS) as NotificationRow['status'][]).filter((from) => PROGRESS[status] > PROGRESS[from] || from === 'sending');
 }
 
 /** Text to place in a `format()` string as it is. */
@@ -207,7 +186,6 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
         notificationId: id,
         sid: params.MessageSid ?? '',
         status,
-        replaces: status ? replaceableBy(status) : [],
         error: params.ErrorCode ? `Twilio error ${params.ErrorCode}` : null,
         now,
         timeline: status
@@ -237,7 +215,6 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
         notificationId: id,
         sid: params.CallSid ?? '',
         status,
-        replaces: status ? replaceableBy(status) : [],
         now,
         timeline: { channel: 'voice', kind: 'call_status', body: `Call to %1$s (%2$s): ${formatLiteral(said)}`, data: { status: callStatus, sid: params.CallSid, duration: params.CallDuration ?? null } },
       });

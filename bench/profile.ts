@@ -6,6 +6,8 @@
  * and its heaviest functions (self time) and files. The profiles stay in `--dir` for DevTools.
  *
  *   npm run bench:profile -- --rate 100 --seconds 10
+ *
+ * `--no-profile` runs the same load without the profiler (to watch the processes' CPU from outside).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,14 +20,14 @@ import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false } } });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const dir = values.dir!;
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000' }, readyTimeoutMs: 120_000 });
+const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...(process.env.PG_PREPARE_ALL ? { PG_PREPARE_ALL: process.env.PG_PREPARE_ALL } : {}) }, readyTimeoutMs: 120_000 });
 let result: LoadResult;
 try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;

@@ -94,6 +94,8 @@ export const configSchema = z.object({
   TRUST_PROXY: trustProxy,
   /** Postgres connections per process: about what the machine's Postgres serves at once, not the number of requests. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Queries as named prepared statements (parsed and planned once per connection); `false` behind a transaction-mode pooler such as PgBouncer's. */
+  DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** Texts a web process works on at once; more wait their turn (see INTAKE_MAX_WAIT_MS). */
   INTAKE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(6),
   /** How long a text waits for its turn before it is kept for later and answered "received" at once. */

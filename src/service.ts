@@ -26,7 +26,7 @@ export interface RunningService {
  */
 export async function startService(config: Config, options: { clock: Clock; logger: Logger; host?: string; simPageUrl?: string; devAdminToken?: string }): Promise<RunningService> {
   await runMigrations(config.DATABASE_URL);
-  const database = createDatabase(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+  const database = createDatabase(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, prepare: config.DATABASE_PREPARE });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   // Its own connection that gives up quickly: a request must not hang on Redis (workers block on theirs).
   const schedulerRedis = redis.duplicate({ maxRetriesPerRequest: 1, commandTimeout: 3000 });

@@ -7,6 +7,8 @@ export interface DatabaseOptions {
   max?: number;
   /** Seconds to wait for a connection before failing: short, so a webhook learns of an outage in time. */
   connectTimeoutSeconds?: number;
+  /** Send queries as named prepared statements (see `preparing`); off behind a transaction-mode pooler. Default true. */
+  prepare?: boolean;
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}) {
@@ -19,8 +21,38 @@ export function createDatabase(url: string, options: DatabaseOptions = {}) {
     onnotice: () => undefined,
     connection: { application_name: 'standby' },
   });
-  const db = drizzle(sql, { schema });
+  const db = drizzle(options.prepare === false ? sql : preparing(sql), { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** Statements with more parameters than this are not prepared: their text varies with a list's length. */
+const MOST_PREPARED_PARAMETERS = 100;
+
+/**
+ * The driver as drizzle sees it, except that its queries go as named prepared statements, which
+ * each connection parses and plans once per text instead of once per query (drizzle asks the
+ * driver for unnamed ones). In the benchmark's mix this took about a third off Postgres' CPU.
+ * A statement whose text depends on a long list's length is left unprepared, so the statements a
+ * connection keeps stay few; connections are recycled by the driver (`max_lifetime`) anyway.
+ * Transactions and savepoints hand drizzle a new driver object, which is wrapped likewise.
+ */
+function preparing<T extends postgres.Sql<Record<string, never>>>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, key, receiver) {
+      if (key === 'unsafe') {
+        return (query: string, args: postgres.ParameterOrJSON<never>[] = [], options: postgres.UnsafeQueryOptions = {}) =>
+          target.unsafe(query, args, { ...options, prepare: args.length <= MOST_PREPARED_PARAMETERS });
+      }
+      if (key === 'begin' || key === 'savepoint') {
+        const open = Reflect.get(target, key, receiver) as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          const work = args.pop() as (inner: T) => unknown;
+          return open.call(target, ...args, (inner: T) => work(preparing(inner)));
+        };
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
 }
 
 export type Database = ReturnType<typeof createDatabase>;

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.js';
 import { deferredTexts } from './schema.js';
 
@@ -59,21 +59,30 @@ async function keepTexts(db: Db, texts: readonly TextToKeep[]): Promise<void> {
 }
 
 /**
- * The oldest kept text whose sender has no older one kept, locked for this transaction; other
- * processes skip it (and that sender's later texts), so each is handled once and a phone's texts
- * in the order they arrived.
+ * The oldest kept texts of up to `most` senders (each sender's oldest, with none of theirs older),
+ * locked for this transaction, oldest first; other processes skip them (and those senders' later
+ * texts), so each is handled once and a phone's texts in the order they arrived.
  */
-export async function claimDeferredText(tx: Tx): Promise<DeferredText | null> {
-  const [row] = await tx
+export async function claimDeferredTexts(tx: Tx, most: number): Promise<DeferredText[]> {
+  return tx
     .select()
     .from(deferredTexts)
     .where(sql`not exists (select 1 from ${deferredTexts} older where older.from_phone = ${deferredTexts.fromPhone} and older.id < ${deferredTexts.id})`)
     .orderBy(deferredTexts.id)
-    .limit(1)
+    .limit(most)
     .for('update', { skipLocked: true });
-  return row ?? null;
 }
 
-export async function forgetDeferredText(tx: Tx, id: number): Promise<void> {
-  await tx.delete(deferredTexts).where(eq(deferredTexts.id, id));
+/** The kept text `id`, locked as `claimDeferredTexts` would (if it is still kept, free, and its sender's oldest). */
+export async function claimDeferredText(tx: Tx, id: number): Promise<DeferredText[]> {
+  return tx
+    .select()
+    .from(deferredTexts)
+    .where(sql`${deferredTexts.id} = ${id} and not exists (select 1 from ${deferredTexts} older where older.from_phone = ${deferredTexts.fromPhone} and older.id < ${deferredTexts.id})`)
+    .for('update', { skipLocked: true });
+}
+
+export async function forgetDeferredTexts(tx: Tx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.delete(deferredTexts).where(sql`${deferredTexts.id} = any(${`{${ids.join(',')}}`}::bigint[])`);
 }

@@ -97,4 +97,39 @@ describe('a text that arrives while every turn is taken', () => {
     await w.settle();
     expect(w.sim.phone(bruno!).inbox.filter((m) => m.direction === 'outbound-api' && /Selfservice|autoservicio/i.test(m.body))).toHaveLength(1);
   });
+
+  it('are handled together once there is room, each sender in order, and one that cannot be handled holds back no other', async () => {
+    const release = await holdAnasConversation();
+    const anasText = w.sim.phone(ana!).sendSms(acme, 'hola de nuevo');
+    await untilSomeoneWaitsForALock();
+    // A text to a number that is not a standby number (a misconfigured webhook) cannot be handled.
+    const misdirected = { MessageSid: 'SMmisdirected', From: '+5491150000777', To: '+541150000555', Body: 'BLOCKER something down' };
+    await w.deps.database.sql`insert into deferred_texts (receipt_key, from_phone, params, answer, received_at)
+      values ('sms:SMmisdirected', ${misdirected.From}, ${JSON.stringify(misdirected)}::jsonb, '<Response/>', now())`;
+    await w.sim.phone(demo.beta.contact).sendSms(demo.numbers.shared, 'BLOCKER Shopify feed down');
+    await w.sim.phone(bruno!).sendSms(acme, 'BLOQUEANTE Salesforce sync caido');
+    await w.sim.phone(bruno!).sendSms(acme, 'sigue caido');
+    expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(4);
+
+    await release();
+    await anasText;
+    await w.sim.phone(demo.beta.contact).expectSms(/24x7/);
+    // Salesforce sync already has Ana's incident: Bruno's report joins it.
+    await w.sim.phone(bruno!).expectSms(/incidente \d+/i);
+    await w.settle();
+    const [incident] = await w.deps.database.db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .innerJoin(integrations, eq(integrations.id, incidents.integrationId))
+      .where(eq(integrations.name, 'Salesforce sync'));
+    const texts = (await w.deps.database.db.select().from(timelineEntries).where(eq(timelineEntries.incidentId, incident!.id)))
+      .filter((e) => e.kind === 'sms_in')
+      .map((e) => e.body);
+    // Bruno's follow-up came after his report, on the incident the report opened.
+    expect(texts).toEqual(expect.arrayContaining(['BLOQUEANTE Salesforce sync caido', 'sigue caido']));
+    expect(texts.indexOf('sigue caido')).toBeGreaterThan(texts.indexOf('BLOQUEANTE Salesforce sync caido'));
+    const left = await w.deps.database.db.select().from(deferredTexts);
+    expect(left.map((t) => t.fromPhone)).toEqual(['+5491150000777']);
+  });
 });
+

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import { handleIncomingSms } from '../../../app/incoming-sms.js';
-import { transaction } from '../../../db/client.js';
-import { claimDeferredText, forgetDeferredText, TextKeeper } from '../../../db/deferred-texts.js';
+import { transaction, type Tx } from '../../../db/client.js';
+import { claimDeferredText, claimDeferredTexts, forgetDeferredTexts, TextKeeper, type DeferredText } from '../../../db/deferred-texts.js';
+import { deferredTexts } from '../../../db/schema.js';
 import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
 import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
 import { Admission } from '../../admission.js';
@@ -68,26 +69,52 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
   });
 };
 
+/** Kept texts handled in one transaction: they share its claim, its forgetting and its commit. */
+const DRAIN_BATCH = 10;
+
 /**
- * Handles the oldest kept text (one phone's texts in arrival order) as if it had just arrived, and
- * forgets it in the same commit. Returns false when no text was waiting.
+ * Handles the oldest kept texts of up to `DRAIN_BATCH` senders (each sender's texts in arrival
+ * order) as if each had just arrived, and forgets them in the same commit. Should the batch fail,
+ * each of its texts is tried on its own, so one that cannot be handled holds back no other.
+ * Returns how many were handled (0: none was waiting).
  */
-async function handleDeferredText(deps: Deps): Promise<boolean> {
-  const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[] | null> => {
-    const kept = await claimDeferredText(tx);
-    if (!kept) return null;
-    const after = await handleKeptWebhook(tx, deps, { path: PATH, receiptKey: kept.receiptKey, params: kept.params, receivedAt: kept.receivedAt });
-    await forgetDeferredText(tx, kept.id);
-    return after;
+async function handleDeferredTexts(deps: Deps, log: FastifyBaseLogger): Promise<number> {
+  try {
+    return await handleKept(deps, (tx) => claimDeferredTexts(tx, DRAIN_BATCH));
+  } catch (error) {
+    const ids = await deps.database.db.select({ id: deferredTexts.id }).from(deferredTexts).orderBy(deferredTexts.id).limit(DRAIN_BATCH);
+    if (ids.length <= 1) throw error;
+    log.warn({ err: error }, 'a batch of kept texts failed; handling them one by one');
+    let handled = 0;
+    for (const { id } of ids) {
+      handled += await handleKept(deps, (tx) => claimDeferredText(tx, id)).catch((one: unknown) => {
+        log.error({ err: one, deferredTextId: id }, 'could not handle a kept text; trying again shortly');
+        return 0;
+      });
+    }
+    return handled;
+  }
+}
+
+/** Handles the kept texts `claim` locks, in one transaction; returns how many. */
+async function handleKept(deps: Deps, claim: (tx: Tx) => Promise<DeferredText[]>): Promise<number> {
+  const { handled, after } = await transaction(deps.database.db, async (tx) => {
+    const kept = await claim(tx);
+    const after: AfterCommit[] = [];
+    for (const text of kept) after.push(...(await handleKeptWebhook(tx, deps, { path: PATH, receiptKey: text.receiptKey, params: text.params, receivedAt: text.receivedAt })));
+    await forgetDeferredTexts(
+      tx,
+      kept.map((text) => text.id),
+    );
+    return { handled: kept.length, after };
   });
-  if (after === null) return false;
   await enqueueAfterCommit(deps, after, deps.logger);
-  return true;
+  return handled;
 }
 
 /**
- * Works through the kept texts whenever a turn is free and no request waits for one, several at
- * once up to half the admission's turns: when a text is kept, when a turn comes free while texts may be
+ * Works through the kept texts whenever a turn is free and no request waits for one, in batches,
+ * several at once up to half the admission's turns: when a text is kept, when a turn comes free while texts may be
  * waiting, and every `DRAIN_EVERY_MS` (texts kept by another process, or before a restart).
  */
 function drainDeferredTexts(deps: Deps, admission: Admission, log: FastifyBaseLogger) {
@@ -104,13 +131,13 @@ function drainDeferredTexts(deps: Deps, admission: Admission, log: FastifyBaseLo
   const kick = () => {
     while (maybeWaiting && !stopped && running.size < most && admission.tryEnterIdle()) {
       const signalled = signals;
-      const handling: Promise<void> = handleDeferredText(deps)
+      const handling: Promise<void> = handleDeferredTexts(deps, log)
         .catch((error: unknown) => {
-          log.error({ err: error }, 'could not handle a kept text; trying again shortly');
-          return false;
+          log.error({ err: error }, 'could not handle kept texts; trying again shortly');
+          return 0;
         })
         .then((handled) => {
-          if (!handled && signals === signalled) maybeWaiting = false;
+          if (handled === 0 && signals === signalled) maybeWaiting = false;
           running.delete(handling);
           admission.leave();
         });

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface FrontProxy {
   /** The public URL: Twilio (the simulator) and admin scripts talk to this, as to Fly's proxy. */
@@ -14,12 +14,16 @@ export interface FrontProxy {
  * The platform's load balancer in front of the web processes, as Fly's proxy is in production:
  * round-robin over the web processes; a request that cannot reach one (connection refused) goes
  * to the next; a request a process took and died holding answers 502, since it may have been
- * acted on. No web process reachable: 502. A connection per request, so "refused" is never
- * confused with a pooled connection that went stale.
+ * acted on. No web process reachable: 502. By default a connection per request, so "refused" is
+ * never confused with a pooled connection that went stale (the fault drills kill web processes).
+ * With `keepAlive` (the benchmarks, where no process dies), connections to the web processes are
+ * pooled, as a production proxy's are: a new loopback connection per delivery report cost the
+ * simulator, the proxy and the web process more than the report itself.
  */
-export async function startFrontProxy(): Promise<FrontProxy> {
+export async function startFrontProxy(options: { keepAlive?: boolean } = {}): Promise<FrontProxy> {
   const ports: number[] = [];
   let next = 0;
+  const agent = options.keepAlive ? new Agent({ keepAlive: true, maxSockets: 64 }) : false;
 
   const forward = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -28,7 +32,7 @@ export async function startFrontProxy(): Promise<FrontProxy> {
     const candidates = ports.length === 0 ? [] : ports.map((_, i) => ports[(next + i) % ports.length]!);
     next = (next + 1) % Math.max(1, ports.length);
     for (const port of candidates) {
-      const outcome = await tryBackend(port, incoming, body, outgoing);
+      const outcome = await tryBackend(port, incoming, body, outgoing, agent);
       if (outcome !== 'unreachable') return;
     }
     if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'text/plain' }).end('no web process reachable');
@@ -56,18 +60,21 @@ export async function startFrontProxy(): Promise<FrontProxy> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        if (agent) agent.destroy();
         server.close(() => resolve());
       }),
   };
 }
 
 /** Sends one request to one backend; 'unreachable' means it never got there and another may take it. */
-function tryBackend(port: number, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): Promise<'answered' | 'unreachable' | 'failed'> {
+function tryBackend(port: number, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse, agent: Agent | false): Promise<'answered' | 'unreachable' | 'failed'> {
   return new Promise((resolve) => {
     const upstream = httpRequest(
-      { host: '127.0.0.1', port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, connection: 'close', 'content-length': String(body.length) }, agent: false },
+      { host: '127.0.0.1', port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, connection: agent ? 'keep-alive' : 'close', 'content-length': String(body.length) }, agent },
       (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        // Hop-by-hop: how this proxy talks to the web process is not how its client talks to it.
+        const { connection: _connection, 'keep-alive': _keepAlive, ...headers } = response.headers;
+        outgoing.writeHead(response.statusCode ?? 502, headers);
         response.pipe(outgoing);
         response.on('end', () => resolve('answered'));
         response.on('error', () => {

@@ -107,6 +107,7 @@ const topo: Topology = await startTopology({
   durable: true,
   env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: SEND_RATE, ...extraEnv },
   readyTimeoutMs: 120_000,
+  proxyKeepAlive: true,
 });
 let bare: ChildProcess | undefined;
 try {
@@ -222,6 +223,16 @@ try {
       await settle(label, 'first pages one at a time');
     }
 
+    // Latency first, each from a quiet service; then the phases that leave a backlog (closed loop, overload).
+    for (const [offered, seconds_] of [[100, 6], [300, 5]] as Array<[number, number]>) {
+      log(`${label}: open loop at ${offered}/s…`);
+      const duration = seconds(seconds_, 4);
+      const o = await runLoad(job({ mode: 'open', rate: offered, durationMs: duration }, Math.ceil((offered * duration) / 1000)));
+      const l = sortedOf(o.latenciesMs);
+      intakeRows.push([`Standby, ${label}`, `open loop, ${offered}/s offered for ${duration / 1000} s`, `${(o.answered / (o.elapsedMs / 1000)).toFixed(0)}/s answered`, ms(pct(l, 50)), ms(pct(l, 99)), String(o.errors), `${o.deferred} of ${o.answered} deferred`]);
+      await settle(label, `${offered}/s`);
+    }
+
     log(`${label}: first page, a burst of 500 reports…`);
     const burst = await runLoad(job({ mode: 'burst', count: 500, onlyEligible: true }, 500));
     const burstLatency = await firstPageLatencies(burst.eligible);
@@ -247,15 +258,6 @@ try {
     const cl = sortedOf(c.latenciesMs);
     intakeRows.push([`Standby, ${label}`, 'closed loop, 32 connections', `${rate.toFixed(0)}/s`, ms(pct(cl, 50)), ms(pct(cl, 99)), String(c.errors), `${(rate / bareRate).toFixed(2)} of the bare route; ${c.deferred} of ${c.answered} deferred`]);
     await settle(label, 'the closed loop');
-
-    for (const [offered, seconds_] of [[100, 6], [300, 5]] as Array<[number, number]>) {
-      log(`${label}: open loop at ${offered}/s…`);
-      const duration = seconds(seconds_, 4);
-      const o = await runLoad(job({ mode: 'open', rate: offered, durationMs: duration }, Math.ceil((offered * duration) / 1000)));
-      const l = sortedOf(o.latenciesMs);
-      intakeRows.push([`Standby, ${label}`, `open loop, ${offered}/s offered for ${duration / 1000} s`, `${(o.answered / (o.elapsedMs / 1000)).toFixed(0)}/s answered`, ms(pct(l, 50)), ms(pct(l, 99)), String(o.errors), `${o.deferred} of ${o.answered} deferred`]);
-      await settle(label, `${offered}/s`);
-    }
 
     // The overload once, on 1 web + 1 worker: its thousands of kept texts take minutes to handle, and the run must fit in 10.
     if (!full) return;

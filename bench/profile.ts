@@ -27,8 +27,42 @@ const dir = values.dir!;
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...(process.env.PG_PREPARE_ALL ? { PG_PREPARE_ALL: process.env.PG_PREPARE_ALL } : {}) }, readyTimeoutMs: 120_000 });
+const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...(process.env.DATABASE_PREPARE ? { DATABASE_PREPARE: process.env.DATABASE_PREPARE } : {}) }, readyTimeoutMs: 120_000, proxyKeepAlive: true });
 let result: LoadResult;
+let cpuSummary = '';
+
+/**
+ * CPU seconds (user + system) used so far by each process on the machine, grouped as the run's
+ * parts: Postgres, Redis, the web and worker processes, the load generator, and this process (the
+ * simulator); anything else is `other` (work on the machine that is not the run's).
+ */
+function cpuByProcess(): Map<number, { group: string; seconds: number }> {
+  const ticks = 100;
+  const procs: Array<{ pid: number; ppid: number; seconds: number; cmd: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.push({ pid, ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / ticks, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const postmasters = new Set(procs.filter((p) => p.cmd.includes(topo.dir) && p.cmd.includes('postgres')).map((p) => p.pid));
+  const webs = new Set(topo.webs.map((w) => w.pid));
+  const workers = new Set(topo.workers.map((w) => w.pid));
+  const groupOf = (p: (typeof procs)[number]) =>
+    p.pid === process.pid ? 'simulator (this process)'
+    : postmasters.has(p.pid) || postmasters.has(p.ppid) ? 'postgres'
+    : p.cmd.includes('redis-server') && p.cmd.includes(topo.redis.url.split(':').at(-1)!) ? 'redis'
+    : webs.has(p.pid) ? 'web'
+    : workers.has(p.pid) ? 'worker'
+    : p.cmd.includes('bench/load.ts') ? 'load generator'
+    : 'other';
+  return new Map(procs.map((p) => [p.pid, { group: groupOf(p), seconds: p.seconds }]));
+}
 try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
   const count = Math.ceil(rate * seconds);
@@ -38,6 +72,7 @@ try {
     authToken: topo.env.TWILIO_AUTH_TOKEN!, path: '/twilio/sms', to: SHARED_NUMBER, timeoutMs: 15_000,
     people: { eligible: people.eligible.slice(100), outOfScope: people.outOfScope, following: people.eligible.slice(0, 100) },
   };
+  const before = cpuByProcess();
   result = await new Promise<LoadResult>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -51,10 +86,16 @@ try {
   }, { what: 'the backlog to drain', timeoutMs: 60_000, intervalMs: 200 });
   // Late delivery reports.
   await new Promise((r) => setTimeout(r, 2000));
+  const after = cpuByProcess();
+  const used = new Map<string, number>();
+  for (const [pid, { group, seconds: s }] of after) used.set(group, (used.get(group) ?? 0) + s - (before.get(pid)?.seconds ?? 0));
+  const total = [...used.values()].reduce((a, b) => a + b, 0);
+  cpuSummary = [...used].sort((a, b) => b[1] - a[1]).map(([group, s]) => `${group} ${s.toFixed(1)} s (${((1000 * s) / (rate * seconds)).toFixed(2)} ms per webhook)`).join(', ') + `; all ${total.toFixed(1)} s, ${((1000 * total) / (rate * seconds)).toFixed(2)} ms per webhook`;
 } finally {
   await topo.close();
 }
 const lat = [...result.latenciesMs].sort((a, b) => a - b);
+console.log(`CPU used from the first webhook until the backlog drained: ${cpuSummary}`);
 console.log(`offered ${rate}/s for ${seconds} s: ${result.answered} answered, ${result.errors} errors, ${result.deferred} deferred; p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(0)} ms, p99 ${lat[Math.ceil(lat.length * 0.99) - 1]?.toFixed(0)} ms`);
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }

@@ -80,6 +80,8 @@ export interface TopologyOptions {
   autoTickMs?: number;
   /** How long a process may take to serve before the start fails. Default 60 s. */
   readyTimeoutMs?: number;
+  /** The proxy pools its connections to the web processes (benchmarks); default a connection per request (see `startFrontProxy`). */
+  proxyKeepAlive?: boolean;
 }
 
 /** One service process: a stable name and log file across restarts; a web process keeps its port. */
@@ -202,7 +204,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     const sql = postgres(databaseUrl, { max: 3, onnotice: () => undefined, connection: { application_name: 'topology-observer' } });
     stack.push(() => sql.end({ timeout: 1 }));
 
-    const proxy: FrontProxy = await startFrontProxy();
+    const proxy: FrontProxy = await startFrontProxy({ keepAlive: options.proxyKeepAlive ?? false });
     stack.push(() => proxy.close());
     const secrets = {
       TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString('hex')}`,

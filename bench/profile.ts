@@ -65,6 +65,7 @@ function cpuByProcess(): Map<number, { group: string; seconds: number }> {
 }
 try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
+  if (process.env.STANDBY_PG_STAT_STATEMENTS) await topo.sql`create extension if not exists pg_stat_statements`;
   const count = Math.ceil(rate * seconds);
   const people = await seedMixCustomers(topo.sql, count + 200, count + 200);
   const job: LoadJob = {
@@ -87,6 +88,10 @@ try {
   // Late delivery reports.
   await new Promise((r) => setTimeout(r, 2000));
   const after = cpuByProcess();
+  if (process.env.STANDBY_PG_STAT_STATEMENTS) {
+    const rows = await topo.sql<{ calls: string; total: number; mean: number; query: string }[]>`select calls, round(total_exec_time + total_plan_time) as total, round((total_exec_time + total_plan_time)::numeric / calls, 3) as mean, left(regexp_replace(query, '\s+', ' ', 'g'), 160) as query from pg_stat_statements order by total_exec_time + total_plan_time desc limit 25`;
+    for (const r of rows) console.log(`${String(r.total).padStart(7)} ms ${String(r.calls).padStart(7)} calls ${String(r.mean).padStart(8)} ms  ${r.query}`);
+  }
   const used = new Map<string, number>();
   for (const [pid, { group, seconds: s }] of after) used.set(group, (used.get(group) ?? 0) + s - (before.get(pid)?.seconds ?? 0));
   const total = [...used.values()].reduce((a, b) => a + b, 0);

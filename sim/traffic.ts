@@ -37,13 +37,14 @@ export class TrafficLog {
   add(entry: Omit<TrafficEntry, 'seq' | 'at'>): TrafficEntry {
     const full: TrafficEntry = { seq: ++this.#seq, at: this.clock.now().toISOString(), ...entry };
     this.#entries.push(full);
-    if (this.#entries.length > this.limit) this.#entries.splice(0, this.#entries.length - this.limit);
+    // Trimmed a quarter at a time: trimming at every entry moved the whole log each time (a storm adds thousands a second).
+    if (this.#entries.length > this.limit + this.limit / 4) this.#entries.splice(0, this.#entries.length - this.limit);
     for (const listener of this.#listeners) listener(full);
     return full;
   }
 
   get entries(): readonly TrafficEntry[] {
-    return this.#entries;
+    return this.#entries.length > this.limit ? this.#entries.slice(-this.limit) : this.#entries;
   }
 
   subscribe(listener: TrafficListener): () => void {

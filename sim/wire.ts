@@ -23,9 +23,17 @@ export function rfc2822(instant: Date): string {
  */
 export function isE164(number: string): boolean {
   if (!/^\+[1-9]\d{1,14}$/.test(number)) return false;
+  const known = e164Seen.get(number);
+  if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(number);
-  return parsed !== undefined && parsed.isPossible() && parsed.number === number;
+  const valid = parsed !== undefined && parsed.isPossible() && parsed.number === number;
+  if (e164Seen.size >= 10_000) e164Seen.clear();
+  e164Seen.set(number, valid);
+  return valid;
 }
+
+/** Numbers already checked: the same phones come back in every request of a storm, and parsing one is not cheap. */
+const e164Seen = new Map<string, boolean>();
 
 /** The ISO country of a number, as Twilio adds it to webhooks (FromCountry, ToCountry, …). */
 export function countryOf(number: string): string {

@@ -7,7 +7,7 @@
  *
  *   npm run bench:profile -- --rate 100 --seconds 10
  *
- * `--no-profile` runs the same load without the profiler (to watch the processes' CPU from outside).
+ * `--env KEY=VALUE` sets the service's environment. `--no-profile` runs the same load without the profiler (to watch the processes' CPU from outside).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,14 +20,16 @@ import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+/** `--env KEY=VALUE` (repeatable): more service environment for the web and worker processes. */
+const extraEnv = Object.fromEntries(values.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const dir = values.dir!;
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...(process.env.DATABASE_PREPARE ? { DATABASE_PREPARE: process.env.DATABASE_PREPARE } : {}) }, readyTimeoutMs: 120_000, proxyKeepAlive: true });
+const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...extraEnv }, readyTimeoutMs: 120_000, proxyKeepAlive: true });
 let result: LoadResult;
 let cpuSummary = '';
 

@@ -118,11 +118,15 @@ function isWaitingAt(w: WaitingInterval, at: number): boolean {
   return w.start.getTime() <= at && (w.end === null || w.end.getTime() > at);
 }
 
+const NO_PAUSES: readonly Pause[] = [];
+
 /**
  * The waiting that does not count, clipped to the clock's span [from, to], overlaps merged,
  * sorted. An end after `now` is not known yet, so such an interval counts as still waiting.
  */
-function countedOutPauses(waiting: readonly WaitingInterval[], from: number, to: number, now: number): Pause[] {
+function countedOutPauses(waiting: readonly WaitingInterval[], from: number, to: number, now: number): readonly Pause[] {
+  // Most clocks never waited (first response never does): no arrays to build.
+  if (waiting.length === 0) return NO_PAUSES;
   const clipped = waiting
     .map((w) => {
       const knownEnd = w.end !== null && w.end.getTime() <= now ? w.end.getTime() : to;

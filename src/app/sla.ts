@@ -4,7 +4,7 @@ import type { Executor } from '../db/client.js';
 import { loadSlaReportContracts, type SlaReportContract } from '../db/incidents.js';
 import { contractSlaOf } from '../db/intake.js';
 import { slaReport, type SeveritySlaReport } from '../domain/sla/sla-report.js';
-import { slaStatus, type SlaIncident, type SlaStatus, type SlaTargets } from '../domain/sla/sla.js';
+import { slaStatus, type SlaIncident, type SlaStatus, type SlaTargets, type WaitingInterval } from '../domain/sla/sla.js';
 
 type ContractRow = typeof contracts.$inferSelect;
 /** What the SLA clocks read of a contract: its targets. */
@@ -21,12 +21,16 @@ export function targetsOf(contract: ContractTargets, severity: 'blocker' | 'high
  * placement does not change the counted time); waiting still going on is an open interval.
  */
 export function slaIncidentOf(incident: SlaIncidentRow): SlaIncident {
-  const waiting = [];
+  return { firstContactAt: incident.firstContactAt, acknowledgedAt: incident.acknowledgedAt, resolvedAt: incident.resolvedAt, waitingOnCustomer: waitingOf(incident) };
+}
+
+function waitingOf(incident: SlaIncidentRow): WaitingInterval[] {
+  const waiting: WaitingInterval[] = [];
   if (incident.waitingSeconds > 0) {
     waiting.push({ start: incident.firstContactAt, end: new Date(incident.firstContactAt.getTime() + incident.waitingSeconds * 1000) });
   }
   if (incident.waitingSince) waiting.push({ start: incident.waitingSince, end: null });
-  return { firstContactAt: incident.firstContactAt, acknowledgedAt: incident.acknowledgedAt, resolvedAt: incident.resolvedAt, waitingOnCustomer: waiting };
+  return waiting;
 }
 
 export function incidentSla(incident: IncidentRow, contract: ContractRow, now: Date): SlaStatus {
@@ -49,7 +53,14 @@ export async function slaReportOf(db: Executor, range: { from: Date; to: Date; c
     contract,
     customer,
     bySeverity: slaReport(
-      incidents.map((incident) => ({ ...slaIncidentOf(incident), severity: incident.severity })),
+      // Written out rather than `{ ...slaIncidentOf(incident), severity }`: a spread per incident was a tenth of the request.
+      incidents.map((incident) => ({
+        severity: incident.severity,
+        firstContactAt: incident.firstContactAt,
+        acknowledgedAt: incident.acknowledgedAt,
+        resolvedAt: incident.resolvedAt,
+        waitingOnCustomer: waitingOf(incident),
+      })),
       contract.sla,
       range.from,
       range.to,

@@ -54,7 +54,8 @@ export function slaReport<S extends string>(
   }
 
   for (const severity of Object.keys(report) as S[]) {
-    const sorted = firstResponses[severity].sort((a, b) => a - b);
+    const responses = firstResponses[severity];
+    const sorted = responses.length > 1 ? responses.sort((a, b) => a - b) : responses;
     report[severity].firstResponse.medianMs = median(sorted);
     report[severity].firstResponse.p90Ms = nearestRank(sorted, 0.9);
   }

@@ -106,6 +106,6 @@ export async function explainHotQueries(topo: Topology, d: Dataset, dir: string)
     const { sql, params } = dialect.sqlToQuery(c.query(db).getSQL());
     const rows = await topo.sql.unsafe<{ 'QUERY PLAN': string }[]>(`explain (analyze, buffers) ${sql}`, params as never[]);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    writeFileSync(join(dir, `${c.file}.txt`), `-- ${c.name}: GET ${c.path.replace(/cursor=\d+/, 'cursor=…')}\n-- ${sql}\n-- params: ${JSON.stringify(params)}\n\n${plan}\n`);
+    writeFileSync(join(dir, `${c.file}.txt`), `-- ${c.name}: GET ${c.path.replace(/cursor=\d+/, 'cursor=…')}\n-- ${sql.replace(/\s+/g, ' ').trim()}\n-- params: ${JSON.stringify(params)}\n\n${plan}\n`);
   }
 }

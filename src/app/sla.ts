@@ -16,22 +16,30 @@ export function targetsOf(contract: ContractTargets, severity: 'blocker' | 'high
   return contractSlaOf(contract)[severity];
 }
 
-/**
- * The SLA clocks' input from an incident row. Waiting already over is kept as a total (its
- * placement does not change the counted time); waiting still going on is an open interval.
- */
+/** The SLA clocks' input from an incident row (see `waitingOf`). */
 export function slaIncidentOf(incident: SlaIncidentRow): SlaIncident {
-  return { firstContactAt: incident.firstContactAt, acknowledgedAt: incident.acknowledgedAt, resolvedAt: incident.resolvedAt, waitingOnCustomer: waitingOf(incident) };
+  const firstContactAt = incident.firstContactAt.getTime();
+  return {
+    firstContactAt,
+    acknowledgedAt: epochMs(incident.acknowledgedAt),
+    resolvedAt: epochMs(incident.resolvedAt),
+    waitingOnCustomer: waitingOf({ firstContactAt, waitingSeconds: incident.waitingSeconds, waitingSince: epochMs(incident.waitingSince) }),
+  };
 }
 
-function waitingOf(incident: SlaIncidentRow): WaitingInterval[] {
+/**
+ * The waiting on the customer an incident row records, as the SLA clocks read it. Waiting
+ * already over is kept as a total (its placement does not change the counted time); waiting
+ * still going on is an open interval.
+ */
+function waitingOf(incident: { firstContactAt: number; waitingSeconds: number; waitingSince: number | null }): WaitingInterval[] {
   const waiting: WaitingInterval[] = [];
-  if (incident.waitingSeconds > 0) {
-    waiting.push({ start: incident.firstContactAt, end: new Date(incident.firstContactAt.getTime() + incident.waitingSeconds * 1000) });
-  }
-  if (incident.waitingSince) waiting.push({ start: incident.waitingSince, end: null });
+  if (incident.waitingSeconds > 0) waiting.push({ start: incident.firstContactAt, end: incident.firstContactAt + incident.waitingSeconds * 1000 });
+  if (incident.waitingSince !== null) waiting.push({ start: incident.waitingSince, end: null });
   return waiting;
 }
+
+const epochMs = (instant: Date | null): number | null => (instant === null ? null : instant.getTime());
 
 export function incidentSla(incident: IncidentRow, contract: ContractRow, now: Date): SlaStatus {
   return slaStatus(slaIncidentOf(incident), targetsOf(contract, incident.severity), now);

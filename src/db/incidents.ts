@@ -48,13 +48,14 @@ export interface SlaReportContract {
   incidents: SlaReportIncident[];
 }
 
+/** An incident as the SLA report reads it: instants as epoch milliseconds (the SLA clocks' unit; no Date per instant). */
 export interface SlaReportIncident {
   severity: 'blocker' | 'high';
-  firstContactAt: Date;
-  acknowledgedAt: Date | null;
-  resolvedAt: Date | null;
+  firstContactAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
   waitingSeconds: number;
-  waitingSince: Date | null;
+  waitingSince: number | null;
 }
 
 interface SlaReportRow extends Record<string, unknown> {
@@ -68,7 +69,8 @@ interface SlaReportRow extends Record<string, unknown> {
   high_first_response_minutes: number;
   high_resolution_minutes: number;
   severity: 'blocker' | 'high';
-  // Instants as Postgres writes them (the driver leaves them as text): parsed as drizzle's columns do.
+  // Instants as Postgres writes them (the driver leaves them as text): parsed as drizzle's date
+  // columns parse them (the Date parser, which keeps milliseconds and drops microseconds).
   first_contact_at: string;
   acknowledged_at: string | null;
   resolved_at: string | null;
@@ -120,11 +122,11 @@ export async function loadSlaReportContracts(db: Executor, range: { from: Date; 
     }
     current.incidents.push({
       severity: row.severity,
-      firstContactAt: new Date(row.first_contact_at),
-      acknowledgedAt: row.acknowledged_at === null ? null : new Date(row.acknowledged_at),
-      resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+      firstContactAt: Date.parse(row.first_contact_at),
+      acknowledgedAt: row.acknowledged_at === null ? null : Date.parse(row.acknowledged_at),
+      resolvedAt: row.resolved_at === null ? null : Date.parse(row.resolved_at),
       waitingSeconds: row.waiting_seconds,
-      waitingSince: row.waiting_since === null ? null : new Date(row.waiting_since),
+      waitingSince: row.waiting_since === null ? null : Date.parse(row.waiting_since),
     });
   }
   return contracts;

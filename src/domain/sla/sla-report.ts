@@ -1,4 +1,4 @@
-import { slaStatus, type SlaClockStatus, type SlaIncident, type SlaTargets } from './sla.js';
+import { slaClockCounts, type SlaClockCount, type SlaIncident, type SlaTargets } from './sla.js';
 
 export interface SlaClockCounts {
   met: number;
@@ -40,17 +40,19 @@ export function slaReport<S extends string>(
     firstResponses[severity] = [];
   }
 
+  const start = from.getTime();
+  const end = to.getTime();
+  const at = now.getTime();
   for (const incident of incidents) {
-    const contact = incident.firstContactAt.getTime();
-    if (contact < from.getTime() || contact >= to.getTime()) continue;
+    if (incident.firstContactAt < start || incident.firstContactAt >= end) continue;
     const targets = targetsBySeverity[incident.severity];
     const row = report[incident.severity];
     if (!targets || !row) continue; // a severity without contract targets has no SLA to report
-    const status = slaStatus(incident, targets, now);
+    const clocks = slaClockCounts(incident, targets, at);
     row.incidents += 1;
-    count(row.firstResponse, status.firstResponse);
-    count(row.resolution, status.resolution);
-    if (status.firstResponse.endedAt) firstResponses[incident.severity].push(status.firstResponse.elapsedMs);
+    count(row.firstResponse, clocks.firstResponse);
+    count(row.resolution, clocks.resolution);
+    if (clocks.firstResponse.ended) firstResponses[incident.severity].push(clocks.firstResponse.elapsedMs);
   }
 
   for (const severity of Object.keys(report) as S[]) {
@@ -66,7 +68,7 @@ function zeroCounts(): SlaClockCounts {
   return { met: 0, breached: 0, open: 0 };
 }
 
-function count(counts: SlaClockCounts, clock: SlaClockStatus): void {
+function count(counts: SlaClockCounts, clock: SlaClockCount): void {
   switch (clock.state) {
     case 'met':
       counts.met += 1;

@@ -69,14 +69,19 @@ interface SlaReportRow extends Record<string, unknown> {
   high_first_response_minutes: number;
   high_resolution_minutes: number;
   severity: 'blocker' | 'high';
-  // Instants as Postgres writes them (the driver leaves them as text): parsed as drizzle's date
-  // columns parse them (the Date parser, which keeps milliseconds and drops microseconds).
-  first_contact_at: string;
-  acknowledged_at: string | null;
-  resolved_at: string | null;
+  first_contact_at: number;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
   waiting_seconds: number;
-  waiting_since: string | null;
+  waiting_since: number | null;
 }
+
+/**
+ * An instant as epoch milliseconds, exactly: cut to the millisecond first, as a JS Date cuts the
+ * microseconds Postgres keeps, so the float8 it yields holds a whole number. Read as a number
+ * (a fifth of the cost of parsing the text of a timestamptz) whatever the session's DateStyle.
+ */
+const epochMs = (column: SQL) => sql`round(date_part('epoch', date_trunc('milliseconds', ${column})) * 1000)`;
 
 /**
  * The statement behind `loadSlaReportContracts`: the incidents first contacted in [from, to) (of
@@ -87,7 +92,8 @@ export function slaReportSql(range: { from: Date; to: Date; customerId?: number 
   return sql`
     select i.contract_id, k.name as contract_name, c.id as customer_id, c.code as customer_code, c.name as customer_name,
       k.blocker_first_response_minutes, k.blocker_resolution_minutes, k.high_first_response_minutes, k.high_resolution_minutes,
-      i.severity, i.first_contact_at, i.acknowledged_at, i.resolved_at, i.waiting_seconds, i.waiting_since
+      i.severity, ${epochMs(sql`i.first_contact_at`)} as first_contact_at, ${epochMs(sql`i.acknowledged_at`)} as acknowledged_at,
+      ${epochMs(sql`i.resolved_at`)} as resolved_at, i.waiting_seconds, ${epochMs(sql`i.waiting_since`)} as waiting_since
     from incidents i
     join contracts k on k.id = i.contract_id
     join customers c on c.id = i.customer_id
@@ -122,11 +128,11 @@ export async function loadSlaReportContracts(db: Executor, range: { from: Date; 
     }
     current.incidents.push({
       severity: row.severity,
-      firstContactAt: Date.parse(row.first_contact_at),
-      acknowledgedAt: row.acknowledged_at === null ? null : Date.parse(row.acknowledged_at),
-      resolvedAt: row.resolved_at === null ? null : Date.parse(row.resolved_at),
+      firstContactAt: row.first_contact_at,
+      acknowledgedAt: row.acknowledged_at,
+      resolvedAt: row.resolved_at,
       waitingSeconds: row.waiting_seconds,
-      waitingSince: row.waiting_since === null ? null : Date.parse(row.waiting_since),
+      waitingSince: row.waiting_since,
     });
   }
   return contracts;

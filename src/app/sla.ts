@@ -61,7 +61,7 @@ export async function slaReportOf(db: Executor, range: { from: Date; to: Date; c
     contract,
     customer,
     bySeverity: slaReport(
-      // Written out rather than `{ ...slaIncidentOf(incident), severity }`: a spread per incident was a tenth of the request.
+      // Built field by field: an object spread per incident here once cost a tenth of the request.
       incidents.map((incident) => ({
         severity: incident.severity,
         firstContactAt: incident.firstContactAt,

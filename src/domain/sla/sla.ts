@@ -13,7 +13,8 @@
  * A clock is met when its counted time is at most the target, breached as soon as it is over.
  *
  * Instants given are epoch milliseconds: a month's report judges thousands of incidents, and a
- * Date per instant cost more than the judging. Instants answered (`dueAt`, `endedAt`) are Dates.
+ * Date per instant was most of what it kept in memory. Instants answered (`dueAt`, `endedAt`)
+ * are Dates.
  */
 
 export interface SlaTargets {

@@ -228,9 +228,16 @@ export function contractOf(
     integrations24x7: c.integrations24x7,
     validFrom: c.validFrom,
     validUntil: c.validUntil,
-    sla: {
-      blocker: { firstResponseMinutes: c.blockerFirstResponseMinutes, resolutionMinutes: c.blockerResolutionMinutes },
-      high: { firstResponseMinutes: c.highFirstResponseMinutes, resolutionMinutes: c.highResolutionMinutes },
-    },
+    sla: contractSlaOf(c),
+  };
+}
+
+/** A contract's SLA targets per severity, from its columns. */
+export function contractSlaOf(
+  c: Pick<typeof contracts.$inferSelect, 'blockerFirstResponseMinutes' | 'blockerResolutionMinutes' | 'highFirstResponseMinutes' | 'highResolutionMinutes'>,
+): Contract['sla'] {
+  return {
+    blocker: { firstResponseMinutes: c.blockerFirstResponseMinutes, resolutionMinutes: c.blockerResolutionMinutes },
+    high: { firstResponseMinutes: c.highFirstResponseMinutes, resolutionMinutes: c.highResolutionMinutes },
   };
 }

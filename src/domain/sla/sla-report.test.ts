@@ -4,7 +4,8 @@ import type { SlaIncident, SlaTargets } from './sla.js';
 
 const MARCH = new Date('2025-03-01T03:00:00.000Z');
 const APRIL = new Date('2025-04-01T03:00:00.000Z');
-const day = (d: number, minutes = 0): Date => new Date(MARCH.getTime() + (d - 1) * 86_400_000 + minutes * 60_000);
+/** Day `d` of March, `minutes` after 00:00 in Buenos Aires, in epoch milliseconds (what the SLA clocks read). */
+const day = (d: number, minutes = 0): number => MARCH.getTime() + (d - 1) * 86_400_000 + minutes * 60_000;
 const MIN = 60_000;
 
 /** Acme Retail's contract: Blocker 15 min / 4 h, High 30 min / 8 h. */
@@ -71,15 +72,15 @@ describe('monthly SLA report', () => {
 
   it('only includes incidents whose first contact falls in the period', () => {
     const incidents = [
-      { ...row('blocker', 1, 5, 60), firstContactAt: new Date(MARCH.getTime() - 1), acknowledgedAt: day(1, 5) },
+      { ...row('blocker', 1, 5, 60), firstContactAt: MARCH.getTime() - 1, acknowledgedAt: day(1, 5) },
       row('blocker', 1, 5, 60), // exactly at the start: included
-      { ...row('blocker', 1, 5, 60), firstContactAt: APRIL, acknowledgedAt: null, resolvedAt: null }, // at the end: excluded
+      { ...row('blocker', 1, 5, 60), firstContactAt: APRIL.getTime(), acknowledgedAt: null, resolvedAt: null }, // at the end: excluded
     ];
     expect(slaReport(incidents, targets, MARCH, APRIL, APRIL).blocker.incidents).toBe(1);
   });
 
   it('an incident still open is counted as open while within target, and as breached once over it', () => {
-    const now = day(10, 20);
+    const now = new Date(day(10, 20));
     const incidents = [
       row('blocker', 10, null, null), // 20 min without acknowledgement: first response breached
       row('high', 10, 10, null), // acknowledged, resolution still within 8 h

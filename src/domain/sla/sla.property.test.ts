@@ -10,12 +10,12 @@ const targets: SlaTargets = { firstResponseMinutes: 15, resolutionMinutes: 240 }
 const openIncident: fc.Arbitrary<SlaIncident> = fc
   .array(fc.tuple(fc.integer({ min: -60, max: 600 }), fc.option(fc.integer({ min: 0, max: 300 }), { nil: null })), { maxLength: 5 })
   .map((waits) => ({
-    firstContactAt: new Date(T0),
+    firstContactAt: T0,
     acknowledgedAt: null,
     resolvedAt: null,
     waitingOnCustomer: waits.map(([start, length]) => ({
-      start: new Date(T0 + start * MIN),
-      end: length === null ? null : new Date(T0 + (start + length) * MIN),
+      start: T0 + start * MIN,
+      end: length === null ? null : T0 + (start + length) * MIN,
     })),
   }));
 

@@ -9,13 +9,23 @@ const HOUR = 60 * MIN;
 /** Acme Retail's Blocker targets: 15 min first response, 4 h resolution. */
 const blocker: SlaTargets = { firstResponseMinutes: 15, resolutionMinutes: 240 };
 
-const incident = (overrides: Partial<SlaIncident> = {}): SlaIncident => ({
-  firstContactAt: T0,
-  acknowledgedAt: null,
-  resolvedAt: null,
-  waitingOnCustomer: [],
-  ...overrides,
-});
+/** An incident written with Dates, as a person reads them; the clocks read epoch milliseconds. */
+interface DatedIncident {
+  firstContactAt: Date;
+  acknowledgedAt: Date | null;
+  resolvedAt: Date | null;
+  waitingOnCustomer: Array<{ start: Date; end: Date | null }>;
+}
+
+const incident = (overrides: Partial<DatedIncident> = {}): SlaIncident => {
+  const i: DatedIncident = { firstContactAt: T0, acknowledgedAt: null, resolvedAt: null, waitingOnCustomer: [], ...overrides };
+  return {
+    firstContactAt: i.firstContactAt.getTime(),
+    acknowledgedAt: i.acknowledgedAt?.getTime() ?? null,
+    resolvedAt: i.resolvedAt?.getTime() ?? null,
+    waitingOnCustomer: i.waitingOnCustomer.map((w) => ({ start: w.start.getTime(), end: w.end?.getTime() ?? null })),
+  };
+};
 
 describe('first response', () => {
   it('an acknowledgement 10 minutes after the call meets a 15-minute target', () => {

@@ -159,7 +159,7 @@ try {
 
   // Customers of the mix (after the reads: the read paths see the data set's 1,000 customers, not these):
   // each eligible report and out-of-scope text comes from its own customer.
-  const people: MixPeople & { following: string[] } = { ...(await seedMixCustomers(topo.sql, quick ? 20_000 : 60_000, quick ? 5_000 : 15_000)), following: [] };
+  const people: MixPeople & { following: string[] } = { ...(await seedMixCustomers(topo.sql, quick ? 40_000 : 80_000, quick ? 10_000 : 20_000)), following: [] };
   let eligibleUsed = 0;
   let outOfScopeUsed = 0;
   const takePeople = (eligible: number, outOfScope: number) => {
@@ -240,10 +240,10 @@ try {
     firstPageRows.push([label, '500 at once', ms(pct(burstLatency, 50)), ms(pct(burstLatency, 99)), ms(burstLatency.at(-1)!), String(burst.errors), String(burst.eligible.length - burstLatency.length), `webhooks answered p99 ${ms(pct(answers, 99))}; ${burst.deferred} deferred`]);
     await settle(label, 'the burst of 500');
 
-    // The bare route does not care who texts: its customers are recycled. Standby's are not (at most 1,000/s).
+    // The bare route does not care who texts: its customers are recycled. Standby's are not (enough for 4,000/s).
     const closed = (targets: string[], recycle: boolean) => {
       const duration = seconds(8, 5);
-      return runLoad(job({ mode: 'closed', connections: 32, durationMs: duration, recycle }, duration, targets));
+      return runLoad(job({ mode: 'closed', connections: 32, durationMs: duration, recycle }, 4 * duration, targets));
     };
     if (full) {
       log(`${label}: closed loop, the bare route…`);

@@ -16,7 +16,8 @@ export interface TextToKeep {
  * Keeps texts for later. Texts kept while an earlier write is under way are written together in
  * the next one, so a storm of them costs a few inserts a second on one connection (each resolves
  * once its text is committed). A text already kept, or already handled (its receipt exists), is
- * not kept twice.
+ * not kept twice. (Four writes at once were measured worse: smaller batches, more statements, and
+ * the 1,000/s overload's p99 went from 0.2 s to 8 s.)
  */
 export class TextKeeper {
   #pending: Array<{ text: TextToKeep; done: () => void; failed: (error: unknown) => void }> = [];
@@ -59,6 +60,12 @@ async function keepTexts(db: Db, texts: readonly TextToKeep[]): Promise<void> {
 }
 
 /**
+ * None of this sender's kept texts arrived before this one. Arrival is the instant the web process
+ * took the text (ties by id), not the id: another web process may keep an earlier text later.
+ */
+const olderFromSameSender = sql`not exists (select 1 from ${deferredTexts} older where older.from_phone = ${deferredTexts.fromPhone} and (older.received_at, older.id) < (${deferredTexts.receivedAt}, ${deferredTexts.id}))`;
+
+/**
  * The oldest kept texts of up to `most` senders (each sender's oldest, with none of theirs older),
  * locked for this transaction, oldest first; other processes skip them (and those senders' later
  * texts), so each is handled once and a phone's texts in the order they arrived.
@@ -67,7 +74,7 @@ export async function claimDeferredTexts(tx: Tx, most: number): Promise<Deferred
   return tx
     .select()
     .from(deferredTexts)
-    .where(sql`not exists (select 1 from ${deferredTexts} older where older.from_phone = ${deferredTexts.fromPhone} and older.id < ${deferredTexts.id})`)
+    .where(olderFromSameSender)
     .orderBy(deferredTexts.id)
     .limit(most)
     .for('update', { skipLocked: true });
@@ -78,7 +85,7 @@ export async function claimDeferredText(tx: Tx, id: number): Promise<DeferredTex
   return tx
     .select()
     .from(deferredTexts)
-    .where(sql`${deferredTexts.id} = ${id} and not exists (select 1 from ${deferredTexts} older where older.from_phone = ${deferredTexts.fromPhone} and older.id < ${deferredTexts.id})`)
+    .where(sql`${deferredTexts.id} = ${id} and ${olderFromSameSender}`)
     .for('update', { skipLocked: true });
 }
 

@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { loadEscalationInputs, type EscalationInputs } from '../db/escalation-policies.js';
 import { transaction, type Tx } from '../db/client.js';
-import type { EscalationEffect, EscalationState } from '../domain/escalation/escalation.js';
+import { incidents } from '../db/schema.js';
+import { whyNoStepDue, type EscalationEffect, type EscalationState } from '../domain/escalation/escalation.js';
 import type { Deps } from './deps.js';
 import { runAfterCommit, type AfterCommit } from './effects.js';
 import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalationsEffects, type IncidentContext } from './paging.js';
@@ -12,6 +13,15 @@ import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalatio
  * whole batch instead of a transaction each; the batch's own wake-ups then find nothing due.
  */
 export const STEP_BATCH = 100;
+
+/** What `escalationStateOf` reads of an incident. */
+const escalationColumns = {
+  escalationLevel: incidents.escalationLevel,
+  escalationRound: incidents.escalationRound,
+  escalationNextAt: incidents.escalationNextAt,
+  escalationExhaustedAt: incidents.escalationExhaustedAt,
+  escalationStoppedAt: incidents.escalationStoppedAt,
+};
 
 /** How soon a wake-up whose incident another transaction held looks again. */
 const HELD_RETRY_MS = 250;
@@ -25,6 +35,16 @@ const HELD_RETRY_MS = 250;
  */
 export async function stepEscalation(deps: Deps, incidentId: number): Promise<void> {
   const now = deps.clock.now();
+  // Most wake-ups of a storm find their step already taken by another wake-up's batch: one read
+  // says so without a transaction, and leaves the pool to the steps and sends still owed. A step
+  // made due later is woken by whoever makes it due; a step not due yet is put back for its time.
+  const [current] = await deps.database.db.select(escalationColumns).from(incidents).where(eq(incidents.id, incidentId));
+  if (!current) return;
+  const notDue = whyNoStepDue(escalationStateOf(current), now);
+  if (notDue) {
+    if (notDue === 'not_due') await runAfterCommit(deps, [{ type: 'wake_escalation', incidentId, at: current.escalationNextAt! }]);
+    return;
+  }
   const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[]> => {
     const locked = await lockDueEscalations(tx, incidentId, now, STEP_BATCH);
     const after = await stepEach(tx, deps, locked, now);

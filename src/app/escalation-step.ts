@@ -29,7 +29,8 @@ const HELD_RETRY_MS = 250;
 /**
  * The wake-up for an incident's escalation: under the row locks, re-decides from Postgres whether
  * a step is due and takes it, for this incident and for up to `STEP_BATCH - 1` others due now that
- * nobody else holds. A job that runs twice, late or early pages nobody twice; one that arrives early
+ * nobody else holds (their own wake-ups, now stale, are dropped from Redis if no worker has started
+ * them). A job that runs twice, late or early pages nobody twice; one that arrives early
  * puts itself back for the stored due time; one whose incident is held by another transaction (an
  * engineer acting, another batch) looks again shortly.
  */
@@ -47,7 +48,8 @@ export async function stepEscalation(deps: Deps, incidentId: number): Promise<vo
   }
   const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[]> => {
     const locked = await lockDueEscalations(tx, incidentId, now, STEP_BATCH);
-    const after = await stepEach(tx, deps, locked, now);
+    // This job's own wake-up is the one running: nothing to drop.
+    const after = (await stepEach(tx, deps, locked, now)).filter((a) => !(a.type === 'drop_wake_escalation' && a.incidentId === incidentId));
     if (locked[0]?.incident.id !== incidentId) after.push({ type: 'wake_escalation', incidentId, at: new Date(now.getTime() + HELD_RETRY_MS) });
     return after;
   });
@@ -72,6 +74,8 @@ async function stepEach(tx: Tx, deps: Deps, contexts: readonly IncidentContext[]
       continue;
     }
     stepped.push({ context, state: decision.state, effects: decision.effects, inputs: policy });
+    // Its wake-up for the step just taken would only find it taken (a storm's thousands of them kept the worker busy).
+    after.push({ type: 'drop_wake_escalation', incidentId: context.incident.id, at: context.incident.escalationNextAt! });
   }
   if (stepped.length === 0) return after;
   const states = stepped.map(({ context, state }) => ({

@@ -139,6 +139,14 @@ export class Scheduler {
     await this.#addAll(jobs);
   }
 
+  /**
+   * Removes wake-ups no longer needed, all at once: one a worker has started (or already gone) is
+   * left alone. Only spares the workers the job: a wake-up left behind finds nothing to do.
+   */
+  async drop(wakes: readonly Wake[]): Promise<void> {
+    await Promise.all(wakes.map((wake) => this.queues[wake.queue].remove(this.#jobId(wake)).catch(() => 0)));
+  }
+
   async #addAll(jobs: AddBatches): Promise<void> {
     // ioredis writes each pipeline as soon as it is built: the calls of a wave share one round trip.
     const adds = [

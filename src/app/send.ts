@@ -37,7 +37,7 @@ export function retryDelayMs(attempts: number, failure: SendFailure): number {
 const isPage = (row: Pick<NotificationRow, 'kind'>) => row.kind === 'page' || row.kind === 'admin_page';
 
 /** At most this many sends' claims, or settles, are written in one statement. */
-export const WRITE_BATCH = 200;
+const WRITE_BATCH = 200;
 
 /** One worker process's sending (see `createSender`). */
 export interface Sender {

@@ -22,6 +22,7 @@
  *   npm run bench                 # the whole run (under 10 minutes on a quiet machine)
  *   npm run bench -- --quick      # shorter phases, no escalation phases, no scale-out, RESULTS.md untouched
  *   npm run bench -- --escalation-only   # the topology and the escalation phases only; prints, RESULTS.md untouched
+ *   npm run bench -- --escalation-only --storm-latency 200   # the storm's sends answered 200 ms late, as Twilio's are
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ import { explainHotQueries, measureReads, type ReadFigure } from './support/read
 import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): service settings for this run, e.g. `--env INTAKE_CONCURRENCY=12`. */
 const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const quick = values.quick!;
@@ -125,7 +126,7 @@ try {
     };
     const stormBacklog = await backlog();
     log('escalation storm: 2,000 incidents escalating at the same instant…');
-    const storm = await escalationStorm(topo);
+    const storm = await escalationStorm(topo, { twilioLatencyMs: Number(values['storm-latency']) });
     table(storm.title, storm.header, storm.rows, `${storm.note} ${stormBacklog}`);
     const passBacklog = await backlog();
     log('reconciler: one pass at a time over 10,000 open items…');

@@ -25,7 +25,7 @@ import { startLocalPostgres } from '../scripts/local/postgres.js';
 import { startLocalRedis } from '../scripts/local/redis.js';
 import { ACCOUNT_SID, AUTH_TOKEN, benchEnv, mixBody, seedMixCustomers, signedForm, SHARED_NUMBER } from './support/mix.js';
 import { and, eq } from 'drizzle-orm';
-import { sendNotification } from '../src/app/send.js';
+import { createSender } from '../src/app/send.js';
 import { startSimulator } from '../sim/server.js';
 
 const dir = mkdtempSync('/tmp/standby-round-trips-');
@@ -78,9 +78,10 @@ try {
   const [incident] = await database.db.select().from(schema.incidents).where(eq(schema.incidents.reporterPhone, people.eligible[1]!));
   const pages = await database.db.select().from(schema.notifications).where(and(eq(schema.notifications.incidentId, incident!.id), eq(schema.notifications.kind, 'page')));
   sim.faults.dropStatusCallbacks(100);
+  const sender = createSender(deps, { id: 'round-trips' });
   for (const page of pages) {
     statements = [];
-    const sent = await sendNotification(deps, page.id, { id: 'round-trips' });
+    const sent = await sender.send(page.id);
     if (sent.outcome !== 'sent') throw new Error(`the page was not sent: ${JSON.stringify(sent)}`);
     rows.push([`sending one page (${page.channel}), in the worker`, { postgres: statements.length, redis: NaN, statements: [...statements] }]);
   }

@@ -80,8 +80,11 @@ export const configSchema = z.object({
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
-  /** Sends in flight per worker: with Twilio answering in up to a few seconds, enough to keep the rate. */
-  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /**
+   * Sends in flight per worker. Twilio takes a few hundred milliseconds per request: 50 in flight
+   * capped a worker near 150 sends a second, whatever the rate allowed; 200 keep several hundred.
+   */
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   ESCALATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How long a webhook keeps retrying an unreachable Postgres before parking the request (Twilio waits 15 s). */
   WEBHOOK_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(12_000).default(8000),

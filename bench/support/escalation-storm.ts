@@ -58,16 +58,19 @@ const TARGET_PASS_MS = 1000;
  * their pages not sent by then and waits (at most 90 s) for their page calls to end, so the next
  * phase starts quiet.
  */
-export async function escalationStorm(topo: Topology, options: { incidents?: number; leadMs?: number; waitMs?: number } = {}): Promise<BenchTable> {
+export async function escalationStorm(topo: Topology, options: { incidents?: number; leadMs?: number; waitMs?: number; twilioLatencyMs?: number } = {}): Promise<BenchTable> {
   const count = options.incidents ?? 2000;
   const leadMs = options.leadMs ?? 10_000;
   const waitMs = options.waitMs ?? 60_000;
+  const latencyMs = options.twilioLatencyMs ?? 0;
   const load = loadavg();
   const policy = await benchPolicy(topo.sql);
   const dueAt = new Date(systemClock.now().getTime() + leadMs);
   const ids = await openIncidents(topo.sql, { count, codeBase: 40_000_000, label: 'Storm', policyId: policy.id, nextStepAt: dueAt });
   await withScheduler(topo, (scheduler) => scheduler.ensure(ids.map((incidentId) => ({ queue: 'escalation' as const, incidentId, at: dueAt }))));
   const headroomMs = dueAt.getTime() - systemClock.now().getTime();
+  // Twilio takes a few hundred milliseconds per request; the simulator, nothing unless told.
+  if (latencyMs > 0) topo.sim.faults.latency(latencyMs);
 
   const progress = async () => {
     const [row] = await topo.sql<{ stepped: number; paged: number }[]>`
@@ -80,6 +83,7 @@ export async function escalationStorm(topo: Topology, options: { incidents?: num
     const p = await progress();
     return p.stepped >= count && p.paged >= count ? true : undefined;
   }, { what: `${count} escalation steps and their level-2 pages`, timeoutMs: Math.max(0, headroomMs) + waitMs, intervalMs: 500 }).catch(() => undefined);
+  if (latencyMs > 0) topo.sim.faults.latency(0);
 
   // Instants as epoch milliseconds: how topo.sql parses a timestamptz depends on who used it before (drizzle makes it a string).
   const steps = await topo.sql<{ first: number; entries: number }[]>`
@@ -124,7 +128,7 @@ export async function escalationStorm(topo: Topology, options: { incidents?: num
       `Target: every step ≤ ${TARGET_STEP_MS} ms p99 after its due instant: ${s.p99 <= TARGET_STEP_MS && stepLate.length === count ? 'met' : 'not met'}.`,
       `The incidents were written into Postgres ${(headroomMs / 1000).toFixed(1)} s before the due instant, as if their level-1 pages had gone unanswered (policy "${policy.name}": level 2 is ${policy.level2Name}, acknowledgement timeouts 1 h),`,
       `and their wake-ups enqueued as the app does after a commit (BullMQ jobs delayed to the due instant; the worker's reconciler, every ${topo.env.RECONCILE_INTERVAL_MS ?? 2000} ms, finds the same ones).`,
-      `The worker took the steps over ${ms(span)} (first to last); ${steppedTwice} incident(s) stepped twice. Each step pages by SMS and call: ${(2 * count).toLocaleString('en')} sends at SEND_RATE_PER_SECOND=${topo.env.SEND_RATE_PER_SECOND ?? 'default'};`,
+      `The worker took the steps over ${ms(span)} (first to last); ${steppedTwice} incident(s) stepped twice. Each step pages by SMS and call: ${(2 * count).toLocaleString('en')} sends at SEND_RATE_PER_SECOND=${topo.env.SEND_RATE_PER_SECOND ?? 'default'}, SEND_CONCURRENCY=${topo.env.SEND_CONCURRENCY ?? 'default'}${latencyMs > 0 ? `, the simulator taking ${latencyMs} ms per request as Twilio does` : ''};`,
       'pages not sent by the end of the wait are then cancelled by the bench (not lost: still owed when it stopped waiting).',
       `Load average at the start of the phase: ${load.map((v) => v.toFixed(1)).join(', ')} (1, 5, 15 min; 2 cores shared with Postgres, Redis, the simulator and this process).`,
     ].join(' '),

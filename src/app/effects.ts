@@ -11,17 +11,20 @@ export type AfterCommit =
   /** A send's attempt (0 = the first) due at `at` (default: now). */
   | { type: 'send'; notificationId: number; priority: number; attempt?: number; at?: Date }
   | { type: 'wake_escalation'; incidentId: number; at: Date }
+  /** The wake-up for a step another wake-up's batch has taken: no longer needed (removed if Redis still holds it unstarted). */
+  | { type: 'drop_wake_escalation'; incidentId: number; at: Date }
   | { type: 'cancel_call'; notificationId: number; callSid: string };
 
 export type AfterCommitDeps = Pick<Deps, 'scheduler' | 'twilio' | 'logger'>;
 
 /**
  * Puts every wake-up the transaction asked for into Redis together (a bounded number of round
- * trips), then hangs up the page calls nobody needs any more.
+ * trips), drops those no longer needed, then hangs up the page calls nobody needs any more.
  */
 export async function runAfterCommit(deps: AfterCommitDeps, effects: readonly AfterCommit[]): Promise<void> {
   const now = deps.scheduler.now();
   const wakes: Wake[] = [];
+  const drops: Wake[] = [];
   const cancels: Extract<AfterCommit, { type: 'cancel_call' }>[] = [];
   for (const effect of effects) {
     switch (effect.type) {
@@ -30,6 +33,9 @@ export async function runAfterCommit(deps: AfterCommitDeps, effects: readonly Af
         break;
       case 'wake_escalation':
         wakes.push({ queue: 'escalation', incidentId: effect.incidentId, at: effect.at });
+        break;
+      case 'drop_wake_escalation':
+        drops.push({ queue: 'escalation', incidentId: effect.incidentId, at: effect.at });
         break;
       case 'cancel_call':
         cancels.push(effect);
@@ -41,6 +47,7 @@ export async function runAfterCommit(deps: AfterCommitDeps, effects: readonly Af
     }
   }
   await deps.scheduler.addNew(wakes);
+  await deps.scheduler.drop(drops);
   for (const cancel of cancels) await cancelRingingCall(deps, cancel);
 }
 

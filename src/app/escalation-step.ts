@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { loadEscalationInputs, type EscalationInputs } from '../db/escalation-policies.js';
 import { transaction, type Tx } from '../db/client.js';
-import type { EscalationEffect, EscalationState } from '../domain/escalation/escalation.js';
+import { incidents } from '../db/schema.js';
+import { whyNoStepDue, type EscalationEffect, type EscalationState } from '../domain/escalation/escalation.js';
 import type { Deps } from './deps.js';
 import { runAfterCommit, type AfterCommit } from './effects.js';
 import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalationsEffects, type IncidentContext } from './paging.js';
@@ -13,21 +14,42 @@ import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalatio
  */
 export const STEP_BATCH = 100;
 
+/** What `escalationStateOf` reads of an incident. */
+const escalationColumns = {
+  escalationLevel: incidents.escalationLevel,
+  escalationRound: incidents.escalationRound,
+  escalationNextAt: incidents.escalationNextAt,
+  escalationExhaustedAt: incidents.escalationExhaustedAt,
+  escalationStoppedAt: incidents.escalationStoppedAt,
+};
+
 /** How soon a wake-up whose incident another transaction held looks again. */
 const HELD_RETRY_MS = 250;
 
 /**
  * The wake-up for an incident's escalation: under the row locks, re-decides from Postgres whether
  * a step is due and takes it, for this incident and for up to `STEP_BATCH - 1` others due now that
- * nobody else holds. A job that runs twice, late or early pages nobody twice; one that arrives early
+ * nobody else holds (their own wake-ups, now stale, are dropped from Redis if no worker has started
+ * them). A job that runs twice, late or early pages nobody twice; one that arrives early
  * puts itself back for the stored due time; one whose incident is held by another transaction (an
  * engineer acting, another batch) looks again shortly.
  */
 export async function stepEscalation(deps: Deps, incidentId: number): Promise<void> {
   const now = deps.clock.now();
+  // Most wake-ups of a storm find their step already taken by another wake-up's batch: one read
+  // says so without a transaction, and leaves the pool to the steps and sends still owed. A step
+  // made due later is woken by whoever makes it due; a step not due yet is put back for its time.
+  const [current] = await deps.database.db.select(escalationColumns).from(incidents).where(eq(incidents.id, incidentId));
+  if (!current) return;
+  const notDue = whyNoStepDue(escalationStateOf(current), now);
+  if (notDue) {
+    if (notDue === 'not_due') await runAfterCommit(deps, [{ type: 'wake_escalation', incidentId, at: current.escalationNextAt! }]);
+    return;
+  }
   const after = await transaction(deps.database.db, async (tx): Promise<AfterCommit[]> => {
     const locked = await lockDueEscalations(tx, incidentId, now, STEP_BATCH);
-    const after = await stepEach(tx, deps, locked, now);
+    // This job's own wake-up is the one running: nothing to drop.
+    const after = (await stepEach(tx, deps, locked, now)).filter((a) => !(a.type === 'drop_wake_escalation' && a.incidentId === incidentId));
     if (locked[0]?.incident.id !== incidentId) after.push({ type: 'wake_escalation', incidentId, at: new Date(now.getTime() + HELD_RETRY_MS) });
     return after;
   });
@@ -52,6 +74,8 @@ async function stepEach(tx: Tx, deps: Deps, contexts: readonly IncidentContext[]
       continue;
     }
     stepped.push({ context, state: decision.state, effects: decision.effects, inputs: policy });
+    // Its wake-up for the step just taken would only find it taken (a storm's thousands of them kept the worker busy).
+    after.push({ type: 'drop_wake_escalation', incidentId: context.incident.id, at: context.incident.escalationNextAt! });
   }
   if (stepped.length === 0) return after;
   const states = stepped.map(({ context, state }) => ({

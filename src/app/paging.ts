@@ -89,7 +89,7 @@ async function anySender(tx: Tx): Promise<string> {
   return any.phone;
 }
 
-export const escalationStateOf = (i: IncidentRow): EscalationState => ({
+export const escalationStateOf = (i: Pick<IncidentRow, 'escalationLevel' | 'escalationRound' | 'escalationNextAt' | 'escalationExhaustedAt' | 'escalationStoppedAt'>): EscalationState => ({
   level: i.escalationLevel,
   round: i.escalationRound,
   nextStepAt: i.escalationNextAt,

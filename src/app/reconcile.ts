@@ -10,10 +10,11 @@ export const MAX_CLAIM_MS = 60_000;
 /** A step this late gets an extra wake-up: its first may be held by a worker that died. */
 export const RETAKE_STEP_AFTER_MS = 2000;
 /**
- * A send this late gets an extra wake-up. Later than a step's when no worker died lately: sends are
- * rate limited, and every extra job spends a slot of the limit, so a backlog (say, after a Twilio
- * outage) must not be flooded with them. When a worker died in the last `RECENT_DEATH_MS`, its
- * fetched-but-unclaimed jobs may hold sends: then a send is retaken as soon as a step is.
+ * A send this late gets an extra wake-up, if a worker holds its own job (Redis adds none for a send
+ * whose job still waits its turn: see `Scheduler.ensure`). Later than a step's when no worker died
+ * lately: sends are rate limited, and every extra job spends a slot of the limit. When a worker
+ * died in the last `RECENT_DEATH_MS`, its fetched-but-unclaimed jobs may hold sends: then a send is
+ * retaken as soon as a step is.
  */
 export const RETAKE_SEND_AFTER_MS = 10_000;
 export const RECENT_DEATH_MS = 5 * 60_000;

@@ -1,12 +1,11 @@
 import { and, eq, getTableColumns, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { transaction, type Executor } from '../db/client.js';
-import { incidents, notifications, timelineEntries } from '../db/schema.js';
-import { sidUnlessOwned } from '../db/notifications.js';
+import { incidents, notifications } from '../db/schema.js';
+import { prepareClaimDue, settleSent, stillNeeded, type ClaimDue, type NotificationRow, type SentRow } from '../db/notifications.js';
 import { addTimeline } from '../db/timeline.js';
+import { WriteTogether } from '../db/write-together.js';
 import { classifySendError, type SendFailure } from '../twilio/client.js';
 import type { Deps } from './deps.js';
-
-type NotificationRow = typeof notifications.$inferSelect;
 
 /** The longest a failed send waits before its next attempt when Twilio did not say (`Retry-After`). */
 export const MAX_BACKOFF_MS = 4000;
@@ -37,13 +36,47 @@ export function retryDelayMs(attempts: number, failure: SendFailure): number {
 
 const isPage = (row: Pick<NotificationRow, 'kind'>) => row.kind === 'page' || row.kind === 'admin_page';
 
+/** At most this many sends' claims, or settles, are written in one statement. */
+const WRITE_BATCH = 200;
+
+/** One worker process's sending (see `createSender`). */
+export interface Sender {
+  /** The worker process (`workers.id`): the claims it holds carry it. */
+  readonly workerId: string;
+  send(notificationId: number): Promise<SendOutcome>;
+}
+
+interface SenderWrites {
+  worker: { id: string };
+  claims: WriteTogether<number, Claim | null>;
+  settles: WriteTogether<SentRow, unknown>;
+}
+
+/**
+ * The sending of one worker process (`worker` is its name in `workers`). Sends run side by side,
+ * as many as the worker lets in flight; those that start while an earlier claim is being written
+ * are claimed together in the next statement, and those Twilio accepts while an earlier settle is
+ * being written are settled together, so a burst of sends costs Postgres a few statements and
+ * commits a second instead of two each. Every send is still decided row by row (see `send`).
+ */
+export function createSender(deps: Deps, worker: { id: string }): Sender {
+  const claimDue = prepareClaimDue(deps.database.db);
+  const writes: SenderWrites = {
+    worker,
+    claims: new WriteTogether((ids) => claimTogether(deps, claimDue, ids, worker), { maxBatch: WRITE_BATCH, maxInFlight: 1 }),
+    settles: new WriteTogether((sent) => settleTogether(deps, sent), { maxBatch: WRITE_BATCH, maxInFlight: 1 }),
+  };
+  return { workerId: worker.id, send: (notificationId) => send(deps, writes, notificationId) };
+}
+
 /**
  * Sends one notification row through Twilio, at most once however often it is woken, and never
  * gives a page up while its incident still needs it.
  *
  * - The row is claimed in Postgres (`sending`, attempt counted, the claiming worker named) before
  *   Twilio is called and settled after; a row not pending, not yet due, claimed elsewhere or for
- *   an incident someone already has (its pages are canceled) is not sent.
+ *   an incident someone already has (its pages are canceled) is not sent. Claims written together
+ *   are still one row each: a row asked for twice in one statement is claimed for one of them.
  * - A send whose outcome is unknown (a worker died holding it; a timeout, reset connection or 5xx
  *   after the request left) is resolved against Twilio by an exact match before anything is sent
  *   again: the SID a status callback already recorded on the row, else Twilio's own list of what
@@ -54,10 +87,14 @@ const isPage = (row: Pick<NotificationRow, 'kind'>) => row.kind === 'page' || ro
  *   few times; other refusals are final. A final failure is written on the incident's timeline and
  *   never delays the escalation.
  */
-export async function sendNotification(deps: Deps, notificationId: number, worker: { id: string }): Promise<SendOutcome> {
+async function send(deps: Deps, writes: SenderWrites, notificationId: number): Promise<SendOutcome> {
   const { db } = deps.database;
-  const claimedAt = deps.clock.now();
-  const claim = (await claimDue(db, notificationId, worker, claimedAt)) ?? (await claimOrSayWhyNot(deps, notificationId, worker, claimedAt));
+  const claim =
+    (await writes.claims.run(notificationId)) ??
+    // Not claimed with the others: held by another transaction, or not to be sent. Asked alone,
+    // as it always was: waiting for the holder, then saying why not.
+    (await claimDue(db, notificationId, writes.worker, deps.clock.now())) ??
+    (await claimOrSayWhyNot(deps, notificationId, writes.worker, deps.clock.now()));
   if ('outcome' in claim) return claim;
   const { row, earlierClaimAt } = claim;
 
@@ -75,35 +112,47 @@ export async function sendNotification(deps: Deps, notificationId: number, worke
     return settleFailure(deps, row, classifySendError(error), outcomeUnknownAfter(error, earlierClaimAt !== null));
   }
 
-  const now = deps.clock.now();
-  // A status callback may have arrived first: keep its newer status (and the SID it recorded).
-  const settle = db
-    .update(notifications)
-    .set({
-      status: sql`case when ${notifications.status} = 'sending' then 'sent' else ${notifications.status} end`,
-      // Never another row's SID (the unique key would refuse it): a callback may have named it there.
-      twilioSid: sql`coalesce(${notifications.twilioSid}, ${sidUnlessOwned(sid)})`,
-      outcomeUnknown: false,
-      error: null,
-      claimedBy: null,
-      updatedAt: now,
-    })
-    .where(eq(notifications.id, row.id));
-  if (row.incidentId === null) {
-    await settle;
-  } else {
-    const channel = row.channel === 'sms' ? 'sms' : 'voice';
-    // The acknowledgement link acts as the engineer: the written record keeps the text, not the key.
-    const body = row.channel === 'sms' ? row.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${row.toPhone}: ${row.body}`;
-    const data = { notificationId: row.id, kind: row.kind, to: row.toPhone, sid, ...(adopted ? { foundAtTwilio: true } : {}) };
-    // The row and its timeline entry in one statement: both or neither.
-    await db.execute(sql`
-      with settled as (${settle.returning({ id: notifications.id }).getSQL()})
-      insert into ${timelineEntries} (incident_id, at, kind, actor, engineer_id, channel, body, data)
-      select ${row.incidentId}, ${now.toISOString()}::timestamptz, ${channel === 'sms' ? 'sms_out' : 'call_out'}, 'system', ${row.engineerId}, ${channel}, ${body}, ${JSON.stringify(data)}::jsonb
-      from settled`);
-  }
+  const failed = await writes.settles.run(sentRow(row, sid, adopted, deps.clock.now()));
+  if (failed) throw failed;
   return { outcome: 'sent', sid, adopted };
+}
+
+/** What the settle records for a send Twilio accepted: the row's SID, and its timeline entry. */
+function sentRow(row: NotificationRow, sid: string, adopted: boolean, at: Date): SentRow {
+  if (row.incidentId === null) return { id: row.id, sid, at, timeline: null };
+  const channel = row.channel === 'sms' ? 'sms' : 'voice';
+  // The acknowledgement link acts as the engineer: the written record keeps the text, not the key.
+  const body = row.channel === 'sms' ? row.body.replace(/\/ack\/\S+/g, '/ack/[link]') : `Calling ${row.toPhone}: ${row.body}`;
+  const data = { notificationId: row.id, kind: row.kind, to: row.toPhone, sid, ...(adopted ? { foundAtTwilio: true } : {}) };
+  return { id: row.id, sid, at, timeline: { incidentId: row.incidentId, engineerId: row.engineerId, kind: channel === 'sms' ? 'sms_out' : 'call_out', channel, body, data } };
+}
+
+/** The claims asked for together, as one statement at one `now`; one claim (or null) per ask, in order. */
+async function claimTogether(deps: Deps, claimDue: ClaimDue, ids: readonly number[], worker: { id: string }): Promise<Array<Claim | null>> {
+  const now = deps.clock.now();
+  const claimed = await claimDue.execute({ ids: `{${[...new Set(ids)].join(',')}}`, now: now.toISOString(), worker: worker.id });
+  const byId = new Map(claimed.map((c) => [c.row.id, c]));
+  return ids.map((id) => {
+    const c = byId.get(id);
+    if (!c) return null;
+    // A row asked for twice (two wake-ups at once) is claimed for the first ask only: one send.
+    byId.delete(id);
+    return { row: c.row, earlierClaimAt: c.row.outcomeUnknown ? new Date(c.earlierClaimAt) : null };
+  });
+}
+
+/**
+ * The settles asked for together, as one statement; if that fails, each alone, so that one row
+ * the statement refused does not leave the others unsettled. One error (or null) per settle.
+ */
+async function settleTogether(deps: Deps, sent: SentRow[]): Promise<unknown[]> {
+  try {
+    await settleSent(deps.database.db, sent);
+    return sent.map(() => null);
+  } catch (error) {
+    if (sent.length === 1) return [error];
+    return Promise.all(sent.map((one) => settleSent(deps.database.db, [one]).then(() => null, (e: unknown) => e)));
+  }
 }
 
 type Claim = { row: NotificationRow; earlierClaimAt: Date | null };
@@ -128,7 +177,7 @@ async function claimDue(db: Executor, notificationId: number, worker: { id: stri
         eq(notifications.id, before.id),
         eq(notifications.status, 'pending'),
         lte(notifications.notBefore, claimedAt),
-        sql`not (${notifications.kind} in ('page', 'admin_page') and exists (select 1 from ${incidents} where ${incidents.id} = ${notifications.incidentId} and ${incidents.escalationStoppedAt} is not null))`,
+        stillNeeded,
       ),
     )
     .returning({ row: getTableColumns(notifications), earlierClaimAt: before.earlierClaimAt });

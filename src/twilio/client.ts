@@ -32,9 +32,17 @@ class RetryAfterAwareClient extends twilio.RequestClient {
  * The official Twilio client. With `TWILIO_API_BASE_URL` set (the simulator, everywhere but
  * production) the REST domain that serves Messages and Calls is pointed there; edge and region are
  * never used for this.
+ *
+ * Its HTTPS agent keeps a connection to Twilio for every send a worker may have in flight
+ * (`SEND_CONCURRENCY`), and keeps them open between bursts: the library's own defaults (20 per
+ * host, 5 kept idle) would queue all but 20 sends behind each other and open a new TLS
+ * connection for most sends of a burst.
  */
-export function createTwilioClient(config: Pick<Config, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_API_BASE_URL'>): TwilioClient {
-  const client = twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { autoRetry: false, httpClient: new RetryAfterAwareClient({ timeout: 15_000 }) });
+export function createTwilioClient(config: Pick<Config, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_API_BASE_URL' | 'SEND_CONCURRENCY'>): TwilioClient {
+  // A few more than the sends in flight: hanging up a page call, or asking Twilio what an earlier attempt sent, need one too.
+  const sockets = config.SEND_CONCURRENCY + 10;
+  const httpClient = new RetryAfterAwareClient({ timeout: 15_000, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets, maxFreeSockets: sockets });
+  const client = twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { autoRetry: false, httpClient });
   if (config.TWILIO_API_BASE_URL) client.api.baseUrl = config.TWILIO_API_BASE_URL;
   return client;
 }

@@ -60,6 +60,12 @@ export class Scheduler {
    * 10,000 missing: none when Redis already holds them all, as on a reconciler pass with nothing
    * lost). A wake-up that exists but is delayed past a due time that has come (the clock moved) is
    * promoted, up to `ADD_CHUNK` at once. Returns how many were added.
+   *
+   * An extra wake-up for a late send (`retake`) is for a job a dead worker may hold (active): it is
+   * not added while the send's own job still waits its turn (or is delayed), since that job runs
+   * first anyway (same priority, earlier in line). Added, it would only spend a slot of the rate
+   * limit finding the row sent, and a backlog's thousands of them, every reconciler pass, kept new
+   * pages waiting behind them.
    */
   async ensure(wakes: readonly Wake[]): Promise<{ added: number; promoted: number }> {
     if (wakes.length === 0) return { added: 0, promoted: 0 };
@@ -67,23 +73,38 @@ export class Scheduler {
     const now = this.clock.now().getTime();
     const ids = wakes.map((w) => this.#jobId(w));
     const exists = this.connection.pipeline();
+    // Per wake-up: does its job exist, is it delayed; for a send's retake, is the send's own job waiting or delayed.
+    const asked: number[] = [];
     for (let i = 0; i < wakes.length; i++) {
-      exists.exists(this.#key(wakes[i]!.queue, ids[i]!));
-      exists.zscore(this.#key(wakes[i]!.queue, 'delayed'), ids[i]!);
+      const wake = wakes[i]!;
+      asked.push(exists.length);
+      exists.exists(this.#key(wake.queue, ids[i]!));
+      exists.zscore(this.#key(wake.queue, 'delayed'), ids[i]!);
+      if (wake.queue === 'send' && wake.retake) {
+        const own = this.#jobId({ ...wake, retake: undefined });
+        exists.zscore(this.#key('send', 'prioritized'), own);
+        exists.zscore(this.#key('send', 'delayed'), own);
+      }
     }
     const answers = (await exists.exec()) ?? [];
+    const answer = (at: number) => {
+      const [error, value] = answers[at] ?? [];
+      if (error) throw error;
+      return value;
+    };
     const missing: AddBatches = { escalation: [], send: [] };
     const overdueDelayed: Wake[] = [];
     for (let i = 0; i < wakes.length; i++) {
       const wake = wakes[i]!;
-      const [existsError, present] = answers[2 * i] ?? [];
-      if (existsError) throw existsError;
+      const at = asked[i]!;
+      const present = answer(at);
       const delay = Math.max(0, wake.at.getTime() - now);
       if (present === 1) {
-        const delayedScore = (answers[2 * i + 1] ?? [])[1];
+        const delayedScore = answer(at + 1);
         if (delayedScore !== null && delayedScore !== undefined && delay === 0) overdueDelayed.push(wake);
         continue;
       }
+      if (wake.queue === 'send' && wake.retake && (answer(at + 2) !== null || answer(at + 3) !== null)) continue;
       if (wake.queue === 'escalation') {
         missing.escalation.push({ name: 'escalation', data: { incidentId: wake.incidentId }, opts: { jobId: ids[i]!, delay } });
       } else {
@@ -116,6 +137,14 @@ export class Scheduler {
       else jobs.send.push({ name: 'send', data: { notificationId: wake.notificationId }, opts: { jobId: this.#jobId(wake), delay, priority: wake.priority } });
     }
     await this.#addAll(jobs);
+  }
+
+  /**
+   * Removes wake-ups no longer needed, all at once: one a worker has started (or already gone) is
+   * left alone. Only spares the workers the job: a wake-up left behind finds nothing to do.
+   */
+  async drop(wakes: readonly Wake[]): Promise<void> {
+    await Promise.all(wakes.map((wake) => this.queues[wake.queue].remove(this.#jobId(wake)).catch(() => 0)));
   }
 
   async #addAll(jobs: AddBatches): Promise<void> {

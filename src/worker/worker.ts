@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Deps } from '../app/deps.js';
 import { stepEscalation } from '../app/escalation-step.js';
-import { sendNotification } from '../app/send.js';
+import { createSender } from '../app/send.js';
 import { queues, type Payload } from './jobs.js';
 import { newWorkerId, startUpkeep, type Upkeep } from './upkeep.js';
 
@@ -47,12 +47,13 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
     { connection, prefix, concurrency: options.concurrency ?? deps.config.ESCALATION_CONCURRENCY },
   );
 
+  const sender = createSender(deps, { id });
   const send = new Worker<Payload<'send'>>(
     queues.send.name,
     async (job: Job<Payload<'send'>>) => {
       const { notificationId } = queues.send.payload.parse(job.data);
       // A 429 puts the row back for the time Twilio asked (`Retry-After`); the limiter keeps the pace.
-      const result = await sendNotification(deps, notificationId, { id });
+      const result = await sender.send(notificationId);
       return result.outcome;
     },
     {

@@ -5,6 +5,7 @@ import { demo } from '../../src/app/demo-data.js';
 import { notifications } from '../../src/db/schema.js';
 import { Redis } from 'ioredis';
 import { Scheduler } from '../../src/worker/scheduler.js';
+import { createSender } from '../../src/app/send.js';
 import { createDatabase } from '../../src/db/client.js';
 import { startWorld, type World } from '../support/world.js';
 import { incident, openIncidentByApi, timelineKinds } from './paging-support.js';
@@ -183,6 +184,38 @@ describe('sending', () => {
     await w.settle();
     const order = w.sim.messages.filter((m) => /ACK \d+/.test(m.body)).map((m) => (m.body.includes(`ACK ${blocker.id}`) ? 'blocker' : m.body.includes(`ACK ${high.id}`) ? 'high' : '?'));
     expect(order).toEqual(['blocker', 'high']);
+  });
+
+  it('sends pages owed at the same moment once each, each on its own incident\'s timeline', async () => {
+    await w.stopWorker();
+    const opened = [await openIncidentByApi(w, { integration: 'Salesforce sync' }), await openIncidentByApi(w, { integration: 'SAP orders', severity: 'high' })];
+    await w.startWorker();
+    await w.settle();
+    for (const { id } of opened) {
+      expect(recipients(id)).toEqual([one.phone]);
+      const kinds = await timelineKinds(w, id);
+      expect(kinds.filter((k) => k === 'sms_out')).toHaveLength(1);
+      expect(kinds.filter((k) => k === 'call_out')).toHaveLength(1);
+    }
+    expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(2);
+  });
+
+  it('places a page call once when two wake-ups for it run at the same moment', async () => {
+    await w.stopWorker();
+    const opened = await openIncidentByApi(w);
+    const rows = await w.deps.database.db.select().from(notifications).where(eq(notifications.incidentId, opened.id));
+    const sms = rows.find((r) => r.channel === 'sms')!;
+    const call = rows.find((r) => r.channel === 'voice')!;
+    const sender = createSender(w.deps, { id: 'twin-wake-ups' });
+    // The text's claim is written first; both wake-ups for the call wait for it and are claimed together.
+    const outcomes = await Promise.all([sender.send(sms.id), sender.send(call.id), sender.send(call.id)]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['sent', 'sent', 'skipped']);
+    expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(1);
+    expect(recipients(opened.id)).toEqual([one.phone]);
+    // The queued wake-ups of both pages find them sent.
+    await w.startWorker();
+    await w.settle();
+    expect(w.sim.calls.filter((c) => c.to === one.phone)).toHaveLength(1);
   });
 
   it('waits what Twilio asked in Retry-After before trying a page again, then sends it once', async () => {

@@ -5,6 +5,7 @@ import { demo } from '../../src/app/demo-data.js';
 import { engineers, notifications, rotations, timelineEntries } from '../../src/db/schema.js';
 import { startWorld, type World } from '../support/world.js';
 import { stepEscalation } from '../../src/app/escalation-step.js';
+import { jobIds } from '../../src/worker/jobs.js';
 import { answerRingingCall, callsTo, incident, openIncidentByApi, smsTo, timelineKinds } from './paging-support.js';
 
 const { one, two, lead, admin } = demo.engineers;
@@ -63,9 +64,13 @@ describe('many incidents due at the same instant', () => {
     const sap = await openIncidentByApi(w, { integration: 'SAP orders' });
     await w.settle();
     // Both level-1 timeouts come due now; only Salesforce's wake-up runs.
+    const sapDue = new Date((await incident(w, sap.id)).escalation.nextStepAt);
+    expect(await w.deps.scheduler.queues.escalation.getJob(jobIds.escalation(sap.id, sapDue))).toBeDefined();
     w.clock.advanceMinutes(5);
     await stepEscalation(w.deps, salesforce.id);
     for (const id of [salesforce.id, sap.id]) expect((await incident(w, id)).escalation.level).toBe(1);
+    // SAP's own wake-up, which would only find its step taken, is gone.
+    expect(await w.deps.scheduler.queues.escalation.getJob(jobIds.escalation(sap.id, sapDue))).toBeUndefined();
     await w.settle();
     await w.advance(0);
     expect(pagesSince(before).filter((m) => m.to === lead.phone).map((m) => Number(/ACK (\d+)/.exec(m.body)![1])).sort()).toEqual([salesforce.id, sap.id].sort());

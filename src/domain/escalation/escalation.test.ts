@@ -3,6 +3,7 @@ import {
   checkEscalationPolicy,
   decide,
   notStartedEscalation,
+  whyNoStepDue,
   type EscalationCommand,
   type EscalationDecision,
   type EscalationEffect,
@@ -293,6 +294,18 @@ describe('wake-ups delivered twice, late or early', () => {
   it('a wake-up before the escalation started does nothing', () => {
     const incident = new Incident();
     expect(incident.send({ type: 'step_due' }, at(5)).ignored).toBe('not_started');
+  });
+
+  it('whether a wake-up has a step to take is known from the state alone, as the step itself would answer', () => {
+    const incident = new Incident();
+    expect(whyNoStepDue(incident.state, at(5))).toBe('not_started');
+    incident.send({ type: 'start' }, at(0));
+    expect(whyNoStepDue(incident.state, at(4))).toBe('not_due');
+    expect(whyNoStepDue(incident.state, at(5))).toBeNull();
+    incident.wake(at(5));
+    expect(whyNoStepDue(incident.state, at(5))).toBe('not_due');
+    incident.send({ type: 'acknowledge', engineerId: 'lead-three', pagedEngineerIds: ['eng-one', 'lead-three'] }, at(6));
+    expect(whyNoStepDue(incident.state, at(60))).toBe('stopped');
   });
 });
 

@@ -176,9 +176,8 @@ export function decide(
     }
 
     case 'step_due': {
-      const blocked = whyNotRunning(state);
-      if (blocked) return ignore(blocked);
-      if (now.getTime() < state.nextStepAt!.getTime()) return ignore('not_due');
+      const notDue = whyNoStepDue(state, now);
+      if (notDue) return ignore(notDue);
       return escalateFromCurrent(state, 'ack_timeout', null, policy, resolveTargets, now);
     }
 
@@ -221,6 +220,16 @@ export function decide(
     default:
       return assertNever(command);
   }
+}
+
+/**
+ * Why a `step_due` at `now` would change nothing, from the state alone (the policy is not needed
+ * to say so); null when a step is due. `decide` answers a `step_due` by this rule.
+ */
+export function whyNoStepDue(state: EscalationState, now: Date): EscalationIgnoredReason | null {
+  const blocked = whyNotRunning(state);
+  if (blocked) return blocked;
+  return now.getTime() < state.nextStepAt!.getTime() ? 'not_due' : null;
 }
 
 function whyNotRunning(state: EscalationState): EscalationIgnoredReason | null {

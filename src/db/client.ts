@@ -20,8 +20,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}) {
     backoff: (attempt: number) => Math.min(0.1 * attempt, 1),
     onnotice: () => undefined,
     connection: { application_name: 'standby' },
+    // Off: nothing is prepared, not even the driver's own BEGIN and COMMIT.
+    prepare: options.prepare !== false,
   });
-  const db = drizzle(options.prepare === false ? sql : preparing(sql), { schema });
+  const db = drizzle(preparing(sql, options.prepare !== false), { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
@@ -29,25 +31,28 @@ export function createDatabase(url: string, options: DatabaseOptions = {}) {
 const MOST_PREPARED_PARAMETERS = 100;
 
 /**
- * The driver as drizzle sees it, except that its queries go as named prepared statements, which
- * each connection parses and plans once per text instead of once per query (drizzle asks the
- * driver for unnamed ones). In the benchmark's mix this took about a third off Postgres' CPU.
- * A statement whose text depends on a long list's length is left unprepared, so the statements a
- * connection keeps stay few; connections are recycled by the driver (`max_lifetime`) anyway.
- * Transactions and savepoints hand drizzle a new driver object, which is wrapped likewise.
+ * The driver as drizzle sees it, except that whether a query goes as a named prepared statement
+ * is decided here, for every query alike. With `prepare` on, each is prepared (drizzle asks the
+ * driver for unnamed ones unless the query was `.prepare()`d): a connection parses and plans a
+ * text once instead of once per query, which in the benchmark's mix took about a third off
+ * Postgres' CPU; a statement whose text depends on a long list's length is left unprepared, so
+ * the statements a connection keeps stay few (connections are recycled by the driver anyway,
+ * `max_lifetime`). With `prepare` off, none is, not even a `.prepare()`d one (a transaction-mode
+ * pooler cannot keep them). Transactions and savepoints hand drizzle a new driver object, which
+ * is wrapped likewise.
  */
-function preparing<T extends postgres.Sql<Record<string, never>>>(sql: T): T {
+function preparing<T extends postgres.Sql<Record<string, never>>>(sql: T, prepare: boolean): T {
   return new Proxy(sql, {
     get(target, key, receiver) {
       if (key === 'unsafe') {
         return (query: string, args: postgres.ParameterOrJSON<never>[] = [], options: postgres.UnsafeQueryOptions = {}) =>
-          target.unsafe(query, args, { ...options, prepare: args.length <= MOST_PREPARED_PARAMETERS });
+          target.unsafe(query, args, { ...options, prepare: prepare && args.length <= MOST_PREPARED_PARAMETERS });
       }
       if (key === 'begin' || key === 'savepoint') {
         const open = Reflect.get(target, key, receiver) as (...args: unknown[]) => unknown;
         return (...args: unknown[]) => {
           const work = args.pop() as (inner: T) => unknown;
-          return open.call(target, ...args, (inner: T) => work(preparing(inner)));
+          return open.call(target, ...args, (inner: T) => work(preparing(inner, prepare)));
         };
       }
       return Reflect.get(target, key, receiver);

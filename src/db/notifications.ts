@@ -22,7 +22,8 @@ export interface ClaimedRow {
 }
 
 /**
- * The claim of many sends in one statement, prepared once per connection pool: of the rows asked
+ * The claim of many sends in one statement, built once per connection pool (and a prepared
+ * statement unless `DATABASE_PREPARE` is off, see `createDatabase`): of the rows asked
  * for (`ids`, a Postgres array literal such as `{4,8,15}`), those pending, due at `now` and still
  * needed become `sending`, their attempt counted and named to `worker`. A row another transaction
  * holds is skipped rather than waited for (so two claims of overlapping rows never wait on each

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.js';
 import { deferredTexts } from './schema.js';
+import { WriteTogether } from './write-together.js';
 
 export type DeferredText = typeof deferredTexts.$inferSelect;
 
@@ -14,39 +15,31 @@ export interface TextToKeep {
 
 /**
  * Keeps texts for later. Texts kept while an earlier write is under way are written together in
- * the next one, so a storm of them costs a few inserts a second on one connection (each resolves
- * once its text is committed). A text already kept, or already handled (its receipt exists), is
- * not kept twice. (Four writes at once were measured worse: smaller batches, more statements, and
- * the 1,000/s overload's p99 went from 0.2 s to 8 s.)
+ * the next one (`WriteTogether`, one write at a time), so a storm of them costs a few inserts a
+ * second on one connection (each resolves once its text is committed). A text already kept, or
+ * already handled (its receipt exists), is not kept twice. (Four writes at once were measured
+ * worse: smaller batches, more statements, and the 1,000/s overload's p99 went from 0.2 s to 8 s.)
  */
 export class TextKeeper {
-  #pending: Array<{ text: TextToKeep; done: () => void; failed: (error: unknown) => void }> = [];
-  #writing = false;
+  readonly #writes: WriteTogether<TextToKeep, undefined>;
 
-  constructor(private readonly db: Db) {}
-
-  keep(text: TextToKeep): Promise<void> {
-    return new Promise<void>((done, failed) => {
-      this.#pending.push({ text, done, failed });
-      if (!this.#writing) void this.#write();
-    });
+  constructor(db: Db) {
+    this.#writes = new WriteTogether(
+      async (texts) => {
+        await keepTexts(db, texts);
+        return texts.map(() => undefined);
+      },
+      { maxBatch: KEPT_TOGETHER, maxInFlight: 1 },
+    );
   }
 
-  async #write(): Promise<void> {
-    this.#writing = true;
-    while (this.#pending.length > 0) {
-      const batch = this.#pending;
-      this.#pending = [];
-      try {
-        await keepTexts(this.db, batch.map((b) => b.text));
-        for (const b of batch) b.done();
-      } catch (error) {
-        for (const b of batch) b.failed(error);
-      }
-    }
-    this.#writing = false;
+  async keep(text: TextToKeep): Promise<void> {
+    await this.#writes.run(text);
   }
 }
+
+/** The most texts kept in one insert. */
+const KEPT_TOGETHER = 1000;
 
 /** Keeps texts for later, in one statement whatever their number. */
 async function keepTexts(db: Db, texts: readonly TextToKeep[]): Promise<void> {

@@ -6,7 +6,6 @@ import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import { handleIncomingSms } from '../../../app/incoming-sms.js';
 import { transaction, type Tx } from '../../../db/client.js';
 import { claimDeferredText, claimDeferredTexts, forgetDeferredTexts, TextKeeper, type DeferredText } from '../../../db/deferred-texts.js';
-import { deferredTexts } from '../../../db/schema.js';
 import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
 import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
 import { Admission } from '../../admission.js';
@@ -79,14 +78,18 @@ const DRAIN_BATCH = 10;
  * Returns how many were handled (0: none was waiting).
  */
 async function handleDeferredTexts(deps: Deps, log: FastifyBaseLogger): Promise<number> {
+  const claimed: number[] = [];
   try {
-    return await handleKept(deps, (tx) => claimDeferredTexts(tx, DRAIN_BATCH));
+    return await handleKept(deps, async (tx) => {
+      const kept = await claimDeferredTexts(tx, DRAIN_BATCH);
+      claimed.splice(0, claimed.length, ...kept.map((text) => text.id));
+      return kept;
+    });
   } catch (error) {
-    const ids = await deps.database.db.select({ id: deferredTexts.id }).from(deferredTexts).orderBy(deferredTexts.id).limit(DRAIN_BATCH);
-    if (ids.length <= 1) throw error;
+    if (claimed.length <= 1) throw error;
     log.warn({ err: error }, 'a batch of kept texts failed; handling them one by one');
     let handled = 0;
-    for (const { id } of ids) {
+    for (const id of claimed) {
       handled += await handleKept(deps, (tx) => claimDeferredText(tx, id)).catch((one: unknown) => {
         log.error({ err: one, deferredTextId: id }, 'could not handle a kept text; trying again shortly');
         return 0;

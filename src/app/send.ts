@@ -1,7 +1,7 @@
-import { and, eq, getTableColumns, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { transaction, type Executor } from '../db/client.js';
 import { incidents, notifications } from '../db/schema.js';
-import { prepareClaimDue, settleSent, stillNeeded, type ClaimDue, type NotificationRow, type SentRow } from '../db/notifications.js';
+import { claimOne, prepareClaimDue, settleSent, type ClaimDue, type NotificationRow, type SentRow } from '../db/notifications.js';
 import { addTimeline } from '../db/timeline.js';
 import { WriteTogether } from '../db/write-together.js';
 import { classifySendError, type SendFailure } from '../twilio/client.js';
@@ -163,24 +163,7 @@ type Claim = { row: NotificationRow; earlierClaimAt: Date | null };
  * Null when it is not all of that (see `claimOrSayWhyNot`).
  */
 async function claimDue(db: Executor, notificationId: number, worker: { id: string }, claimedAt: Date): Promise<Claim | null> {
-  const before = db
-    .select({ id: notifications.id, earlierClaimAt: sql<string>`coalesce(${notifications.claimedAt}, ${notifications.createdAt})`.as('earlier_claim_at') })
-    .from(notifications)
-    .where(eq(notifications.id, notificationId))
-    .as('before');
-  const [claimed] = await db
-    .update(notifications)
-    .set({ status: 'sending', attempts: sql`${notifications.attempts} + 1`, claimedBy: worker.id, claimedAt, updatedAt: claimedAt })
-    .from(before)
-    .where(
-      and(
-        eq(notifications.id, before.id),
-        eq(notifications.status, 'pending'),
-        lte(notifications.notBefore, claimedAt),
-        stillNeeded,
-      ),
-    )
-    .returning({ row: getTableColumns(notifications), earlierClaimAt: before.earlierClaimAt });
+  const claimed = await claimOne(db, notificationId, worker, claimedAt);
   if (!claimed) return null;
   return { row: claimed.row, earlierClaimAt: claimed.row.outcomeUnknown ? new Date(claimed.earlierClaimAt) : null };
 }

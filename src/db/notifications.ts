@@ -13,7 +13,7 @@ export function sidUnlessOwned(sid: string): SQL<string | null> {
 }
 
 /** Not a page of an incident someone already has (its pages are canceled, never sent). */
-export const stillNeeded = sql`not (${notifications.kind} in ('page', 'admin_page') and exists (select 1 from ${incidents} where ${incidents.id} = ${notifications.incidentId} and ${incidents.escalationStoppedAt} is not null))`;
+const stillNeeded = sql`not (${notifications.kind} in ('page', 'admin_page') and exists (select 1 from ${incidents} where ${incidents.id} = ${notifications.incidentId} and ${incidents.escalationStoppedAt} is not null))`;
 
 /** A row claimed for sending, with when its previous attempt was claimed (or the row written). */
 export interface ClaimedRow {
@@ -22,38 +22,45 @@ export interface ClaimedRow {
 }
 
 /**
- * The claim of many sends in one statement, built once per connection pool (and a prepared
- * statement unless `DATABASE_PREPARE` is off, see `createDatabase`): of the rows asked
- * for (`ids`, a Postgres array literal such as `{4,8,15}`), those pending, due at `now` and still
- * needed become `sending`, their attempt counted and named to `worker`. A row another transaction
- * holds is skipped rather than waited for (so two claims of overlapping rows never wait on each
- * other); the caller asks again for what it did not get, one row at a time.
+ * The claim statement: of the rows `chosen` picks, those pending, due at `now` and still needed
+ * become `sending`, their attempt counted and named to `worker`; each comes back with when its
+ * previous attempt was claimed (or the row written). With `skipLocked`, a row another transaction
+ * holds is skipped rather than waited for.
  */
-export function prepareClaimDue(db: Db) {
+function claimStatement(db: Executor, chosen: SQL, at: { now: SQL; worker: SQL }, skipLocked: boolean) {
   const claimable = db.$with('claimable').as(
     db
       .select({ id: notifications.id, earlierClaimAt: sql<string>`coalesce(${notifications.claimedAt}, ${notifications.createdAt})`.as('earlier_claim_at') })
       .from(notifications)
-      .where(
-        and(
-          sql`${notifications.id} = any(${sql.placeholder('ids')}::bigint[])`,
-          eq(notifications.status, 'pending'),
-          sql`${notifications.notBefore} <= ${sql.placeholder('now')}::timestamptz`,
-          stillNeeded,
-        ),
-      )
+      .where(and(chosen, eq(notifications.status, 'pending'), sql`${notifications.notBefore} <= ${at.now}`, stillNeeded))
       .orderBy(notifications.id)
-      .for('update', { of: notifications, skipLocked: true }),
+      .for('update', skipLocked ? { of: notifications, skipLocked: true } : { of: notifications }),
   );
-  const now = sql`${sql.placeholder('now')}::timestamptz`;
   return db
     .with(claimable)
     .update(notifications)
-    .set({ status: 'sending', attempts: sql`${notifications.attempts} + 1`, claimedBy: sql`${sql.placeholder('worker')}`, claimedAt: now, updatedAt: now })
+    .set({ status: 'sending', attempts: sql`${notifications.attempts} + 1`, claimedBy: at.worker, claimedAt: at.now, updatedAt: at.now })
     .from(claimable)
     .where(eq(notifications.id, claimable.id))
-    .returning({ row: getTableColumns(notifications), earlierClaimAt: claimable.earlierClaimAt })
-    .prepare('claim_due_sends');
+    .returning({ row: getTableColumns(notifications), earlierClaimAt: claimable.earlierClaimAt });
+}
+
+/**
+ * The claim of many sends in one statement (see `claimStatement`), built once per connection
+ * pool (and a prepared statement unless `DATABASE_PREPARE` is off, see `createDatabase`): the
+ * rows asked for are `ids`, a Postgres array literal such as `{4,8,15}`. A row another
+ * transaction holds is skipped rather than waited for (so two claims of overlapping rows never
+ * wait on each other); the caller asks again for what it did not get, one row at a time.
+ */
+export function prepareClaimDue(db: Db) {
+  const now = sql`${sql.placeholder('now')}::timestamptz`;
+  return claimStatement(db, sql`${notifications.id} = any(${sql.placeholder('ids')}::bigint[])`, { now, worker: sql`${sql.placeholder('worker')}` }, true).prepare('claim_due_sends');
+}
+
+/** The claim of one send (see `claimStatement`), waiting for a transaction that holds its row; undefined when it is not claimable. */
+export async function claimOne(db: Executor, notificationId: number, worker: { id: string }, now: Date): Promise<ClaimedRow | undefined> {
+  const [claimed] = await claimStatement(db, eq(notifications.id, notificationId), { now: sql`${now.toISOString()}::timestamptz`, worker: sql`${worker.id}` }, false);
+  return claimed;
 }
 
 export type ClaimDue = ReturnType<typeof prepareClaimDue>;

@@ -15,7 +15,7 @@ import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalatio
 export const STEP_BATCH = 100;
 
 /** What `escalationStateOf` reads of an incident. */
-const escalationColumns = {
+const escalationStateColumns = {
   escalationLevel: incidents.escalationLevel,
   escalationRound: incidents.escalationRound,
   escalationNextAt: incidents.escalationNextAt,
@@ -39,7 +39,7 @@ export async function stepEscalation(deps: Deps, incidentId: number): Promise<vo
   // Most wake-ups of a storm find their step already taken by another wake-up's batch: one read
   // says so without a transaction, and leaves the pool to the steps and sends still owed. A step
   // made due later is woken by whoever makes it due; a step not due yet is put back for its time.
-  const [current] = await deps.database.db.select(escalationColumns).from(incidents).where(eq(incidents.id, incidentId));
+  const [current] = await deps.database.db.select(escalationStateColumns).from(incidents).where(eq(incidents.id, incidentId));
   if (!current) return;
   const notDue = whyNoStepDue(escalationStateOf(current), now);
   if (notDue) {

@@ -3,11 +3,11 @@ import type { Tx } from '../db/client.js';
 import { incidents, openIncidentStatuses } from '../db/schema.js';
 import { addTimeline, type TimelineEntry } from '../db/timeline.js';
 import type { CoveredSeverity, IdentifiedBy } from '../domain/eligibility/index.js';
-import { loadEscalationInputs } from '../db/escalation-policies.js';
-import { notStartedEscalation } from '../domain/escalation/escalation.js';
+import { loadEscalationInputs, type EscalationInputs } from '../db/escalation-policies.js';
+import { notStartedEscalation, type EscalationDecision } from '../domain/escalation/escalation.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
-import { decideEscalation, escalationColumns, writeEscalationEffects, type IncidentContext, type IncidentRow } from './paging.js';
+import { decideEscalation, escalationColumns, writeEscalationEffects, writeEscalationsEffects, type IncidentContext, type IncidentRow } from './paging.js';
 
 export interface OpenIncidentInput {
   customer: IncidentContext['customer'];
@@ -51,41 +51,10 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
   const escalation = decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now);
   // Twice at most: the open incident that made the insert conflict may be resolved before we lock it.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const [created] = await tx
-      .insert(incidents)
-      .values({
-        customerId: input.customer.id,
-        contractId: input.contractId,
-        integrationId: input.integration.id,
-        standbyNumberId: input.standby.id,
-        escalationPolicyId: input.standby.escalationPolicyId,
-        severity: input.severity,
-        channel: input.channel,
-        reporterPhone: input.reporterPhone,
-        reporterIdentifiedBy: input.identifiedBy,
-        description: input.description,
-        firstContactAt: input.firstContactAt,
-        ...(escalation.ignored ? {} : escalationColumns(escalation.state)),
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning();
+    const [created] = await tx.insert(incidents).values(incidentValues(input, escalation, now)).onConflictDoNothing().returning();
     if (created) {
-      const context: IncidentContext = { incident: created, customer: input.customer, integrationName: input.integration.name, standbyPhone: input.standby.phone };
-      const opened: TimelineEntry[] = [
-        ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: created.id })),
-        {
-          incidentId: created.id,
-          at: now,
-          actor: 'system',
-          channel: 'system',
-          kind: 'incident_opened',
-          body: `Incident ${created.id} opened: ${input.severity === 'blocker' ? 'Blocker' : 'High'} via ${input.channel}; first contact ${input.firstContactAt.toISOString()}`,
-          data: { severity: input.severity, channel: input.channel, firstContactAt: input.firstContactAt.toISOString() },
-        },
-      ];
-      const after = await writeEscalationEffects(tx, deps, context, escalation.effects, inputs.engineers, now, opened);
+      const context = contextOf(created, input);
+      const after = await writeEscalationEffects(tx, deps, context, escalation.effects, inputs.engineers, now, openedTimeline(created, input, now));
       return { outcome: 'opened', incident: created, after };
     }
 
@@ -102,6 +71,107 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
     if (open) return addedToOpen(tx, input, open, now);
   }
   throw new Error('incident insert kept conflicting with an open incident that could not be found');
+}
+
+/** A new incident to open with others (see `openIncidentsTogether`), at its own instant. */
+export interface IncidentToOpen {
+  input: OpenIncidentInput;
+  now: Date;
+  /** Timeline entries to write after the opening's (e.g. the answers the reporter gets, which name the reference). */
+  timelineAfter: (incident: IncidentRow) => TimelineEntry[];
+}
+
+/**
+ * `openIncident` for many reports at once, each at its own instant, in a few statements whatever
+ * their number: the escalation inputs (one per policy), the incidents, the pages, the timeline.
+ * Only new incidents are opened here: a report whose integration already has an open incident
+ * (or another report of this call about the same integration) gets null and nothing is written
+ * for it; the caller hands it to `openIncident`, which adds it to that incident.
+ */
+export async function openIncidentsTogether(
+  tx: Tx,
+  deps: Pick<Deps, 'config'>,
+  list: readonly IncidentToOpen[],
+): Promise<{ opened: Array<IncidentRow | null>; after: AfterCommit[] }> {
+  if (list.length === 0) return { opened: [], after: [] };
+  const instants = list.map((o) => o.now.getTime());
+  const during = { from: new Date(Math.min(...instants)), until: new Date(Math.max(...instants)) };
+  const inputsByPolicy = new Map<number, EscalationInputs>();
+  for (const policyId of new Set(list.map((o) => o.input.standby.escalationPolicyId))) inputsByPolicy.set(policyId, await loadEscalationInputs(tx, policyId, during));
+
+  const integrationKey = (input: OpenIncidentInput) => `${input.customer.id}:${input.integration.id}`;
+  const firsts = new Map<string, number>();
+  list.forEach((o, i) => firsts.has(integrationKey(o.input)) || firsts.set(integrationKey(o.input), i));
+  const planned = [...firsts.values()].map((i) => {
+    const { input, now } = list[i]!;
+    const inputs = inputsByPolicy.get(input.standby.escalationPolicyId)!;
+    return { i, inputs, escalation: decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now) };
+  });
+  const created = await tx
+    .insert(incidents)
+    .values(planned.map((p) => incidentValues(list[p.i]!.input, p.escalation, list[p.i]!.now)))
+    .onConflictDoNothing()
+    .returning();
+  const byIntegration = new Map(created.map((row) => [`${row.customerId}:${row.integrationId}`, row]));
+
+  const opened: Array<IncidentRow | null> = list.map(() => null);
+  const decided = [];
+  for (const { i, inputs, escalation } of planned) {
+    const { input, now, timelineAfter } = list[i]!;
+    const incident = byIntegration.get(integrationKey(input));
+    if (!incident) continue;
+    opened[i] = incident;
+    decided.push({
+      context: contextOf(incident, input),
+      effects: escalation.effects,
+      engineersById: inputs.engineers,
+      now,
+      timelineBefore: openedTimeline(incident, input, now),
+      timelineAfter: timelineAfter(incident),
+    });
+  }
+  const after = await writeEscalationsEffects(tx, deps, decided, list[0]!.now);
+  return { opened, after };
+}
+
+/** The incident row an opening writes: the report, and the escalation state decided before it (so a crash after commit loses no step). */
+function incidentValues(input: OpenIncidentInput, escalation: EscalationDecision, now: Date): typeof incidents.$inferInsert {
+  return {
+    customerId: input.customer.id,
+    contractId: input.contractId,
+    integrationId: input.integration.id,
+    standbyNumberId: input.standby.id,
+    escalationPolicyId: input.standby.escalationPolicyId,
+    severity: input.severity,
+    channel: input.channel,
+    reporterPhone: input.reporterPhone,
+    reporterIdentifiedBy: input.identifiedBy,
+    description: input.description,
+    firstContactAt: input.firstContactAt,
+    ...(escalation.ignored ? {} : escalationColumns(escalation.state)),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function contextOf(incident: IncidentRow, input: OpenIncidentInput): IncidentContext {
+  return { incident, customer: input.customer, integrationName: input.integration.name, standbyPhone: input.standby.phone };
+}
+
+/** What an opened incident's timeline starts with: what happened before it existed, then the opening. */
+function openedTimeline(incident: IncidentRow, input: OpenIncidentInput, now: Date): TimelineEntry[] {
+  return [
+    ...(input.transcript ?? []).map((e) => ({ ...e, incidentId: incident.id })),
+    {
+      incidentId: incident.id,
+      at: now,
+      actor: 'system',
+      channel: 'system',
+      kind: 'incident_opened',
+      body: `Incident ${incident.id} opened: ${input.severity === 'blocker' ? 'Blocker' : 'High'} via ${input.channel}; first contact ${input.firstContactAt.toISOString()}`,
+      data: { severity: input.severity, channel: input.channel, firstContactAt: input.firstContactAt.toISOString() },
+    },
+  ];
 }
 
 /** A repeat contact joins the open incident; a Blocker report raises a High incident to Blocker. */

@@ -1,11 +1,11 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { engineers } from '../db/schema.js';
 import { normalisePhone } from '../domain/phone.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { handleEngineerSms } from './engineer-sms.js';
-import { handleCustomerSms } from './intake-sms.js';
+import { handleCustomerSms, handleCustomerTextsTogether, type CustomerSmsAt } from './intake-sms.js';
 
 /** A text to a standby number as Twilio reports it (phones as Twilio wrote them). */
 export interface IncomingSms {
@@ -36,4 +36,43 @@ export async function handleIncomingSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   }
   const answer = await handleCustomerSms(tx, deps, { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid }, now);
   return { outcome: 'answered', replies: answer.replies, after: answer.after };
+}
+
+/**
+ * Several texts to standby numbers, in the caller's transaction, each at its own arrival instant:
+ * customers' texts go to `handleCustomerTextsTogether` (one engineer lookup for all). Answers in
+ * the order given; null for a text to handle on its own with `handleIncomingSms` (an engineer's,
+ * or one the together path does not take), in the same transaction, after this.
+ */
+export async function handleIncomingTexts(
+  tx: Tx,
+  deps: Pick<Deps, 'config'>,
+  texts: ReadonlyArray<{ sms: IncomingSms; now: Date }>,
+): Promise<{ answers: Array<IncomingSmsAnswer | null>; after: AfterCommit[] }> {
+  const answers: Array<IncomingSmsAnswer | null> = texts.map(() => null);
+  const readable: Array<{ i: number; text: CustomerSmsAt }> = [];
+  texts.forEach(({ sms, now }, i) => {
+    const from = normalisePhone(sms.from);
+    const to = normalisePhone(sms.to);
+    if (!from.ok || !to.ok) answers[i] = { outcome: 'unreadable' };
+    else readable.push({ i, text: { sms: { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid }, now } });
+  });
+  if (readable.length === 0) return { answers, after: [] };
+  const phones = [...new Set(readable.map((r) => r.text.sms.from))];
+  const ofEngineers = await tx
+    .select({ phone: engineers.phone })
+    .from(engineers)
+    .where(and(sql`${engineers.phone} = any(${`{${phones.join(',')}}`}::text[])`, isNull(engineers.archivedAt)));
+  const engineerPhones = new Set(ofEngineers.map((e) => e.phone));
+  const customers = readable.filter((r) => !engineerPhones.has(r.text.sms.from));
+  const together = await handleCustomerTextsTogether(
+    tx,
+    deps,
+    customers.map((r) => r.text),
+  );
+  customers.forEach((r, n) => {
+    const answer = together.answers[n];
+    if (answer) answers[r.i] = { outcome: 'answered', replies: answer.replies, after: answer.after };
+  });
+  return { answers, after: together.after };
 }

@@ -1,16 +1,23 @@
 import type { Tx } from '../db/client.js';
 import {
   addContactsLog,
+  addContactsLogs,
   deleteSmsConversation,
+  deleteSmsConversations,
   loadSmsIntake,
+  loadSmsIntakes,
   lockSmsConversation,
+  lockSmsConversations,
   optIn,
   optOut,
   saveSmsConversation,
+  saveSmsConversations,
+  type ContactsLogEntry,
+  type SmsIntakeFiles,
   type StandbyNumberRow,
 } from '../db/intake.js';
 import { addTimeline } from '../db/timeline.js';
-import { assertNever, type LogOutOfScopeEffect } from '../domain/eligibility/index.js';
+import { assertNever, type LogOutOfScopeEffect, type OpenIncidentEffect } from '../domain/eligibility/index.js';
 import { messages } from '../domain/i18n/index.js';
 import {
   decideSmsIntake,
@@ -18,13 +25,14 @@ import {
   isConversationExpired,
   parseKeyword,
   smsCustomerLookups,
+  type SmsIntakeResult,
   type SmsIntakeState,
 } from '../domain/sms/index.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { incidentInputOf, onIncident, parseTranscript, supportCenterOf, toTimeline, transcriptEvent, type ContactsLogReason, type TranscriptEvent } from './intake-common.js';
 import { relayFromCustomer } from './incident-actions.js';
-import { noteUnverifiedContact, openIncident, raiseSeverity } from './incidents.js';
+import { noteUnverifiedContact, openIncident, openIncidentsTogether, raiseSeverity } from './incidents.js';
 import { loadIncidentContext, lockIncident } from './paging.js';
 
 /** A customer's text to a standby number, as the SMS webhook received it (phones in E.164). */
@@ -222,22 +230,23 @@ function customerOf(intake: SmsIntakeState | null): number | null {
   return intake && 'customerId' in intake ? intake.customerId : null;
 }
 
-async function logContact(
-  tx: Tx,
-  sms: CustomerSms,
-  standby: StandbyNumberRow,
-  entry: {
-    reason: ContactsLogReason;
-    customerId: number | null;
-    integrationId?: number | null;
-    severity?: string | null;
-    startedAt: string;
-    transcript: TranscriptEvent[];
-    now: Date;
-    extra?: Record<string, unknown>;
-  },
-): Promise<void> {
-  await addContactsLog(tx, {
+async function logContact(tx: Tx, sms: CustomerSms, standby: StandbyNumberRow, entry: ContactToLog): Promise<void> {
+  await addContactsLog(tx, contactsLogEntry(sms, standby, entry));
+}
+
+interface ContactToLog {
+  reason: ContactsLogReason;
+  customerId: number | null;
+  integrationId?: number | null;
+  severity?: string | null;
+  startedAt: string;
+  transcript: TranscriptEvent[];
+  now: Date;
+  extra?: Record<string, unknown>;
+}
+
+function contactsLogEntry(sms: CustomerSms, standby: StandbyNumberRow, entry: ContactToLog): ContactsLogEntry {
+  return {
     at: new Date(entry.startedAt),
     channel: 'sms',
     fromPhone: sms.from,
@@ -247,5 +256,113 @@ async function logContact(
     severity: entry.severity ?? null,
     reason: entry.reason,
     details: { ...entry.extra, decidedAt: entry.now.toISOString(), transcript: entry.transcript },
+  };
+}
+
+/** A customer's text handled with others (see `handleCustomerTextsTogether`), at its own arrival instant. */
+export interface CustomerSmsAt {
+  sms: CustomerSms;
+  now: Date;
+}
+
+/**
+ * Customers' texts handled together in the caller's transaction, with what `handleCustomerSms`
+ * guarantees for each, in a few statements whatever their number: the conversations locked in
+ * one, the files of all in one, then the incidents, pages, timelines, contacts log and
+ * conversations written in one or two each. This covers the texts a storm is made of: a first
+ * text that opens a new incident, or that is out of scope. Every other text (a conversation under
+ * way, a keyword, an integration with an open incident, a phone that sent STOP) gets null, with
+ * nothing written for it but its conversation's lock: the caller hands it to `handleCustomerSms`
+ * in the same transaction. Texts must be from distinct conversations (a later one gets null).
+ */
+export async function handleCustomerTextsTogether(
+  tx: Tx,
+  deps: Pick<Deps, 'config'>,
+  texts: readonly CustomerSmsAt[],
+): Promise<{ answers: Array<CustomerSmsAnswer | null>; after: AfterCommit[] }> {
+  const answers: Array<CustomerSmsAnswer | null> = texts.map(() => null);
+  // Load: the conversations (each text's first), then the files of those that start afresh.
+  const conversationKey = (t: CustomerSmsAt) => `${t.sms.from} ${t.sms.to}`;
+  const seen = new Set<string>();
+  const distinct = texts.flatMap((t, i) => (seen.has(conversationKey(t)) ? [] : (seen.add(conversationKey(t)), [i])));
+  const rows = await lockSmsConversations(
+    tx,
+    distinct.map((i) => ({ customerPhone: texts[i]!.sms.from, standbyPhone: texts[i]!.sms.to, now: texts[i]!.now })),
+  );
+  const fresh = distinct.filter((i, n) => {
+    const stored = parseConversation(rows[n]!.state);
+    return stored.intake === null && stored.transcript.length === 0 && parseKeyword(texts[i]!.sms.body) === null;
   });
+  const conversationIds = new Map(distinct.map((i, n) => [i, rows[n]!.id]));
+  const filesOf = await loadSmsIntakes(
+    tx,
+    fresh.map((i) => ({ standbyPhone: texts[i]!.sms.to, from: texts[i]!.sms.from, ...smsCustomerLookups(null, texts[i]!.sms.body, texts[i]!.now) })),
+  );
+
+  // Decide.
+  const toOpen: Array<{ i: number; effect: OpenIncidentEffect; result: SmsIntakeResult; standby: StandbyNumberRow; received: TranscriptEvent }> = [];
+  const outOfScope: Array<{ i: number; effect: LogOutOfScopeEffect; result: SmsIntakeResult; standby: StandbyNumberRow; received: TranscriptEvent }> = [];
+  const filesByText = new Map<number, SmsIntakeFiles>();
+  fresh.forEach((i, n) => {
+    const files = filesOf[n]!;
+    const { sms, now } = texts[i]!;
+    if (!files.standby || files.optedOut) return;
+    filesByText.set(i, files);
+    const result = decideSmsIntake(null, sms.body, {
+      now,
+      supportCenter: supportCenterOf(deps.config),
+      dialledNumberOwner: files.dialledNumberOwner,
+      senderOwner: files.senderOwner,
+      identified: files.identified,
+      typedCodeOwner: files.typedCodeOwner,
+    });
+    const [effect, ...others] = result.effects;
+    if (!effect || others.length > 0) return;
+    const received = transcriptEvent(now, 'sms_in', 'customer', 'sms', sms.body, { messageSid: sms.messageSid, from: sms.from, to: files.standby.phone });
+    if (effect.type === 'open_incident' && result.state !== null) toOpen.push({ i, effect, result, standby: files.standby, received });
+    if (effect.type === 'log_out_of_scope' && result.state === null) outOfScope.push({ i, effect, result, standby: files.standby, received });
+  });
+
+  // Write: the new incidents with their pages and timelines, the contacts log, the conversations.
+  const sentOf = (i: number, standby: StandbyNumberRow, replies: readonly string[]) =>
+    replies.map((text) => transcriptEvent(texts[i]!.now, 'sms_out', 'system', 'sms', text, { to: texts[i]!.sms.from, from: standby.phone }));
+  const { opened, after } = await openIncidentsTogether(
+    tx,
+    deps,
+    toOpen.map(({ i, effect, result, standby, received }) => ({
+      input: incidentInputOf(effect, standby, filesByText.get(i)!, { channel: 'sms', reporterPhone: texts[i]!.sms.from, firstContactAt: effect.firstContactAt, transcript: toTimeline([received]) }),
+      now: texts[i]!.now,
+      timelineAfter: (incident) => onIncident(incident.id, sentOf(i, standby, [...result.replies, incidentOpenedReply(effect, incident.id)])),
+    })),
+  );
+  const saved: Array<{ id: number; state: Record<string, unknown>; now: Date }> = [];
+  toOpen.forEach(({ i, effect, result }, n) => {
+    const incident = opened[n];
+    if (!incident) return;
+    const conversation: Conversation = { intake: result.state, transcript: [], incidentId: result.state?.step === 'following_incident' ? incident.id : null };
+    saved.push({ id: conversationIds.get(i)!, state: { ...conversation }, now: texts[i]!.now });
+    answers[i] = { replies: [...result.replies, incidentOpenedReply(effect, incident.id)], after: [] };
+  });
+  await addContactsLogs(
+    tx,
+    outOfScope.map(({ i, effect, result, standby, received }) => {
+      answers[i] = { replies: [...result.replies], after: [] };
+      return contactsLogEntry(texts[i]!.sms, standby, {
+        reason: effect.reason,
+        customerId: effect.customerId,
+        integrationId: effect.integrationId,
+        severity: effect.severity,
+        startedAt: effect.firstContactAt.toISOString(),
+        transcript: [received, ...sentOf(i, standby, result.replies)],
+        now: texts[i]!.now,
+        extra: { description: effect.text },
+      });
+    }),
+  );
+  await saveSmsConversations(tx, saved);
+  await deleteSmsConversations(
+    tx,
+    outOfScope.map(({ i }) => conversationIds.get(i)!),
+  );
+  return { answers, after };
 }

@@ -207,19 +207,34 @@ export async function writeEscalationEffects(
   return writeEscalationsEffects(tx, deps, [{ context, effects, engineersById, timelineBefore }], now);
 }
 
-/** `writeEscalationEffects` for the decisions of several incidents at once, still in two statements. */
+/**
+ * `writeEscalationEffects` for the decisions of several incidents at once, still in two
+ * statements; each decision at its own instant when it has one (`now` otherwise), with timeline
+ * entries before and after its effects' own.
+ */
 export async function writeEscalationsEffects(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
-  decided: ReadonlyArray<{ context: IncidentContext; effects: readonly EscalationEffect[]; engineersById: ReadonlyMap<number, PagedEngineer>; timelineBefore?: readonly TimelineEntry[] }>,
+  decided: ReadonlyArray<{
+    context: IncidentContext;
+    effects: readonly EscalationEffect[];
+    engineersById: ReadonlyMap<number, PagedEngineer>;
+    now?: Date;
+    timelineBefore?: readonly TimelineEntry[];
+    timelineAfter?: readonly TimelineEntry[];
+  }>,
   now: Date,
 ): Promise<AfterCommit[]> {
-  const planned = decided.map((d) => ({ before: d.timelineBefore ?? [], plans: d.effects.map((effect) => planEffect(deps, d.context, effect, d.engineersById, now)) }));
+  const planned = decided.map((d) => ({
+    before: d.timelineBefore ?? [],
+    plans: d.effects.map((effect) => planEffect(deps, d.context, effect, d.engineersById, d.now ?? now)),
+    end: d.timelineAfter ?? [],
+  }));
   const queued = await queueOutbounds(tx, planned.flatMap((p) => p.plans.flatMap((plan) => plan.outbound)));
   const after: AfterCommit[] = [];
   const timeline: TimelineEntry[] = [];
   let next = 0;
-  for (const { before, plans } of planned) {
+  for (const { before, plans, end } of planned) {
     timeline.push(...before);
     for (const plan of plans) {
       const mine = queued.slice(next, next + plan.outbound.length);
@@ -228,6 +243,7 @@ export async function writeEscalationsEffects(
       if (plan.wake) after.push(plan.wake);
       timeline.push(...plan.timeline(mine));
     }
+    timeline.push(...end);
   }
   await addTimeline(tx, timeline);
   return after;

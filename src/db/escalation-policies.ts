@@ -66,9 +66,12 @@ interface EscalationInputsRow extends Record<string, unknown> {
  * levels and targets, its rotations (every version with its participants, and only the overrides
  * whose window contains `at`: the engine resolves targets at the instant it decides), and the
  * engineers it may page or name (see `EscalationInputs`). `engineerIds` adds engineers a command
- * names (who acknowledged, who was paged before).
+ * names (who acknowledged, who was paged before). Given a span `{ from, until }` instead, what is
+ * loaded serves a decision at any instant of it (the overrides are those in force at some
+ * instant of it; the engine checks each one's window).
  */
-export async function loadEscalationInputs(db: Executor, policyId: number, at: Date, engineerIds: readonly number[] = []): Promise<EscalationInputs> {
+export async function loadEscalationInputs(db: Executor, policyId: number, at: Date | { from: Date; until: Date }, engineerIds: readonly number[] = []): Promise<EscalationInputs> {
+  const { from, until } = at instanceof Date ? { from: at, until: at } : at;
   const [row] = await db.execute<EscalationInputsRow>(sql`
     with levels as (
       select id, position, ack_timeout_seconds from escalation_levels where policy_id = ${policyId}
@@ -80,7 +83,7 @@ export async function loadEscalationInputs(db: Executor, policyId: number, at: D
       select rotation_version_id, position, engineer_id from rotation_participants where rotation_version_id in (select id from versions)
     ), overrides as (
       select * from rotation_overrides
-      where rotation_id in (select rotation_id from targets) and starts_at <= ${at.toISOString()}::timestamptz and ends_at > ${at.toISOString()}::timestamptz
+      where rotation_id in (select rotation_id from targets) and starts_at <= ${until.toISOString()}::timestamptz and ends_at > ${from.toISOString()}::timestamptz
     )
     select
       (select json_build_object('id', id, 'repeat', repeat) from escalation_policies where id = ${policyId}) as policy,

@@ -127,21 +127,44 @@ export interface SmsIntakeFiles extends IntakeFiles {
   optedOut: boolean;
 }
 
+/** One customer text's lookups (see `loadSmsIntakes`). */
+export interface SmsIntakeLookups extends IntakeLookups {
+  standbyPhone: string;
+  from: string;
+}
+
 /**
  * Loads, in one statement, what a customer's text to `standbyPhone` needs: the standby number,
  * the customer files of `loadIntakeFiles` and the phone's opt-out.
  */
 export async function loadSmsIntake(db: Executor, standbyPhone: string, who: IntakeLookups & { from: string }): Promise<SmsIntakeFiles> {
-  const [row] = await db.execute<IntakeFilesRow & { standby: (Omit<StandbyNumberRow, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string }) | null; opted_out: boolean } & Record<string, unknown>>(sql`
-    with standby as (select * from standby_numbers where phone = ${standbyPhone}::text),
-    ${intakeLookupsSql(who, sql`(select customer_id from standby)`)}
-    select ${customerFilesOf(sql`select id from wanted`)} as files,
-      (select customer_id from sender) as sender_customer_id,
-      (select id from coded) as code_customer_id,
-      (select json_build_object('id', id, 'phone', phone, 'label', label, 'customerId', customer_id, 'escalationPolicyId', escalation_policy_id, 'createdAt', created_at, 'updatedAt', updated_at) from standby) as standby,
-      exists (select 1 from sms_opt_outs where phone = ${who.from}::text and standby_phone = ${standbyPhone}::text) as opted_out`);
-  const standby = row!.standby ? { ...row!.standby, createdAt: new Date(row!.standby.createdAt), updatedAt: new Date(row!.standby.updatedAt) } : null;
-  return { ...intakeFilesOf(row!, standby?.customerId ?? null, who.customerId), standby, optedOut: row!.opted_out };
+  const [files] = await loadSmsIntakes(db, [{ ...who, standbyPhone }]);
+  return files!;
+}
+
+type StandbyJson = Omit<StandbyNumberRow, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+
+/** `loadSmsIntake` for several texts, in one statement whatever their number; answers in the order asked. */
+export async function loadSmsIntakes(db: Executor, asked: readonly SmsIntakeLookups[]): Promise<SmsIntakeFiles[]> {
+  if (asked.length === 0) return [];
+  const wanted = asked.map((w, ord) => ({ ord, standby_phone: w.standbyPhone, from_phone: w.from, customer_id: w.customerId, code: w.code }));
+  const rows = await db.execute<IntakeFilesRow & { ord: number; standby: StandbyJson | null; opted_out: boolean } & Record<string, unknown>>(sql`
+    select w.ord,
+      ${customerFilesOf(sql`select unnest(array[st.customer_id, s.customer_id, k.id, w.customer_id])`)} as files,
+      s.customer_id as sender_customer_id,
+      k.id as code_customer_id,
+      case when st.id is null then null else json_build_object('id', st.id, 'phone', st.phone, 'label', st.label, 'customerId', st.customer_id,
+        'escalationPolicyId', st.escalation_policy_id, 'createdAt', st.created_at, 'updatedAt', st.updated_at) end as standby,
+      exists (select 1 from sms_opt_outs o where o.phone = w.from_phone and o.standby_phone = w.standby_phone) as opted_out
+    from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(ord int, standby_phone text, from_phone text, customer_id bigint, code text)
+    left join standby_numbers st on st.phone = w.standby_phone
+    left join contacts s on s.phone = w.from_phone
+    left join customers k on k.code = w.code
+    order by w.ord`);
+  return rows.map((row) => {
+    const standby = row.standby ? { ...row.standby, createdAt: new Date(row.standby.createdAt), updatedAt: new Date(row.standby.updatedAt) } : null;
+    return { ...intakeFilesOf(row, standby?.customerId ?? null, asked[row.ord]!.customerId), standby, optedOut: row.opted_out };
+  });
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -172,21 +195,50 @@ export async function saveCallSession(tx: Tx, callSid: string, values: Partial<P
  * phone arriving together take turns. Reads made after this see what the other text committed.
  */
 export async function lockSmsConversation(tx: Tx, customerPhone: string, standbyPhone: string, now: Date): Promise<SmsConversationRow> {
-  const [row] = await tx
+  const [row] = await lockSmsConversations(tx, [{ customerPhone, standbyPhone, now }]);
+  return row!;
+}
+
+/**
+ * `lockSmsConversation` for several conversations (each pair once), in one statement, locked in
+ * the order of their phones so two such calls never wait on each other crosswise. Answers in the
+ * order asked.
+ */
+export async function lockSmsConversations(tx: Tx, asked: ReadonlyArray<{ customerPhone: string; standbyPhone: string; now: Date }>): Promise<SmsConversationRow[]> {
+  if (asked.length === 0) return [];
+  const key = (c: { customerPhone: string; standbyPhone: string }) => `${c.customerPhone} ${c.standbyPhone}`;
+  const ordered = [...asked].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const rows = await tx
     .insert(smsConversations)
-    .values({ customerPhone, standbyPhone, state: {}, lastActivityAt: now, createdAt: now })
+    .values(ordered.map((c) => ({ customerPhone: c.customerPhone, standbyPhone: c.standbyPhone, state: {}, lastActivityAt: c.now, createdAt: c.now })))
     // Updating nothing still takes the row lock, like `select … for update`.
     .onConflictDoUpdate({ target: [smsConversations.customerPhone, smsConversations.standbyPhone], set: { customerPhone: sql`excluded.customer_phone` } })
     .returning();
-  return row!;
+  const byKey = new Map(rows.map((row) => [key(row), row]));
+  return asked.map((c) => byKey.get(key(c))!);
 }
 
 export async function saveSmsConversation(tx: Tx, id: number, state: Record<string, unknown>, now: Date): Promise<void> {
   await tx.update(smsConversations).set({ state, lastActivityAt: now }).where(eq(smsConversations.id, id));
 }
 
+/** Saves several conversations' states, each at its own instant, in one statement. */
+export async function saveSmsConversations(tx: Tx, list: ReadonlyArray<{ id: number; state: Record<string, unknown>; now: Date }>): Promise<void> {
+  if (list.length === 0) return;
+  const rows = list.map((c) => ({ id: c.id, state: c.state, at: c.now.toISOString() }));
+  await tx.execute(sql`
+    update sms_conversations c set state = v.state, last_activity_at = v.at
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, state jsonb, at timestamptz)
+    where c.id = v.id`);
+}
+
 export async function deleteSmsConversation(tx: Tx, id: number): Promise<void> {
-  await tx.delete(smsConversations).where(eq(smsConversations.id, id));
+  await deleteSmsConversations(tx, [id]);
+}
+
+export async function deleteSmsConversations(tx: Tx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.delete(smsConversations).where(sql`${smsConversations.id} = any(${`{${ids.join(',')}}`}::bigint[])`);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -214,6 +266,11 @@ export async function isOptedOut(db: Executor, phone: string, standbyPhone: stri
 export async function addContactsLog(db: Executor, entry: ContactsLogEntry): Promise<number> {
   const [row] = await db.insert(contactsLog).values(entry).returning({ id: contactsLog.id });
   return row!.id;
+}
+
+/** `addContactsLog` for several contacts, in one statement. */
+export async function addContactsLogs(db: Executor, entries: readonly ContactsLogEntry[]): Promise<void> {
+  if (entries.length > 0) await db.insert(contactsLog).values([...entries]);
 }
 
 /** A contract row as the eligibility rules and SLA clocks read it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt, ne } from 'drizzle-orm';
+import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import { transaction, type Db, type Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
 
@@ -50,12 +50,42 @@ export async function answerOnceIn<E>(
     const [stored] = await tx.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
     return { answer: { statusCode: stored!.statusCode, contentType: stored!.contentType, body: stored!.body }, after: [], replay: true };
   }
+  return { ...(await answerClaimedIn(tx, key, work)), replay: false };
+}
+
+/** Runs `work` for a receipt this transaction claimed (`claimReceipts`) and records its answer. */
+export async function answerClaimedIn<E>(tx: Tx, key: string, work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>): Promise<{ answer: WebhookAnswer; after: E[] }> {
   const { answer, after } = await work(tx);
   await tx
     .update(webhookReceipts)
     .set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body })
     .where(eq(webhookReceipts.key, key));
-  return { answer, after, replay: false };
+  return { answer, after };
+}
+
+/**
+ * Claims the receipts of several deliveries in one statement, as `answerOnceIn` does one (a
+ * concurrent duplicate waits for this transaction): answers the keys claimed, those that had no
+ * receipt. The others were handled already (or are being handled, and this waited for them).
+ */
+export async function claimReceipts(tx: Tx, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const claimed = await tx.execute<{ key: string } & Record<string, unknown>>(sql`
+    insert into webhook_receipts (key, status_code, content_type, body)
+    select key, 0, '', '' from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k(key)
+    on conflict do nothing
+    returning key`);
+  return new Set(claimed.map((row) => row.key));
+}
+
+/** Records the answers of receipts claimed with `claimReceipts`, in one statement. */
+export async function recordAnswers(tx: Tx, answers: ReadonlyArray<{ key: string; answer: WebhookAnswer }>): Promise<void> {
+  if (answers.length === 0) return;
+  const rows = answers.map(({ key, answer }) => ({ key, status_code: answer.statusCode, content_type: answer.contentType, body: answer.body }));
+  await tx.execute(sql`
+    update webhook_receipts r set status_code = v.status_code, content_type = v.content_type, body = v.body
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(key text, status_code int, content_type text, body text)
+    where r.key = v.key`);
 }
 
 /** How long a receipt keeps its answer: Twilio retries a webhook for minutes, not days. */

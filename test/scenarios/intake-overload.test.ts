@@ -52,6 +52,16 @@ async function untilSomeoneWaitsForALock() {
   throw new Error('no statement ever waited for the held conversation');
 }
 
+/** Waits until every kept text but the misdirected one was handled (Bruno's follow-up comes in a later batch than his report). */
+async function untilOnlyTheMisdirectedTextIsKept() {
+  for (let i = 0; i < 500; i++) {
+    const left = await w.deps.database.db.select().from(deferredTexts);
+    if (left.length === 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the kept texts other than the misdirected one were not handled within 5 s');
+}
+
 describe('a text that arrives while every turn is taken', () => {
   it('is answered at once that it was received, then handled: the incident opens, the engineer is paged and the customer gets the answer by SMS', async () => {
     const arrival = w.clock.now();
@@ -116,6 +126,7 @@ describe('a text that arrives while every turn is taken', () => {
     await w.sim.phone(demo.beta.contact).expectSms(/24x7/);
     // Salesforce sync already has Ana's incident: Bruno's report joins it.
     await w.sim.phone(bruno!).expectSms(/incidente \d+/i);
+    await untilOnlyTheMisdirectedTextIsKept();
     await w.settle();
     const [incident] = await w.deps.database.db
       .select({ id: incidents.id })

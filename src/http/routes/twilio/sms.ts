@@ -2,14 +2,14 @@ import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
-import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
-import { handleIncomingSms } from '../../../app/incoming-sms.js';
+import { enqueueAfterCommit } from '../../../app/effects.js';
+import { handleIncomingSms, handleIncomingTexts, type IncomingSms, type IncomingSmsAnswer } from '../../../app/incoming-sms.js';
 import { transaction, type Tx } from '../../../db/client.js';
 import { claimDeferredText, claimDeferredTexts, forgetDeferredTexts, TextKeeper, type DeferredText } from '../../../db/deferred-texts.js';
 import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
 import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
 import { Admission } from '../../admission.js';
-import { handleKeptWebhook, registerWebhook } from './webhook.js';
+import { handleKeptWebhooks, registerWebhook, type WebhookAnswer } from './webhook.js';
 
 const reply = (texts: readonly string[]) => {
   const response = new twilio.twiml.MessagingResponse();
@@ -51,9 +51,14 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
     fallback: () => reply([COULD_NOT_READ]),
     // Said in every language: without Postgres we do not know whose phone this is.
     parked: () => reply([LANGUAGES.map((language) => messages(language).sms.receivedDuringOutage()).join(' / ')]),
-    handle: async (ctx) => {
-      const answer = await handleIncomingSms(ctx.tx, deps, { from: ctx.params.From ?? '', to: ctx.params.To ?? '', body: ctx.params.Body ?? '', messageSid: ctx.params.MessageSid ?? '' }, ctx.now);
-      return answer.outcome === 'answered' ? { twiml: reply(answer.replies), after: answer.after, replies: answer.replies } : { twiml: reply([COULD_NOT_READ]), after: [] };
+    handle: async (ctx) => webhookAnswerOf(await handleIncomingSms(ctx.tx, deps, incomingSmsOf(ctx.params), ctx.now)),
+    handleTogether: async (tx, requests) => {
+      const together = await handleIncomingTexts(
+        tx,
+        deps,
+        requests.map((r) => ({ sms: incomingSmsOf(r.params), now: r.now })),
+      );
+      return { answers: together.answers.map((answer) => answer && webhookAnswerOf(answer)), after: together.after };
     },
     admission: {
       limit: admission,
@@ -68,8 +73,13 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
   });
 };
 
+const incomingSmsOf = (params: Record<string, string>): IncomingSms => ({ from: params.From ?? '', to: params.To ?? '', body: params.Body ?? '', messageSid: params.MessageSid ?? '' });
+
+const webhookAnswerOf = (answer: IncomingSmsAnswer): WebhookAnswer =>
+  answer.outcome === 'answered' ? { twiml: reply(answer.replies), after: answer.after, replies: answer.replies } : { twiml: reply([COULD_NOT_READ]), after: [] };
+
 /** Kept texts handled in one transaction: they share its claim, its forgetting and its commit. */
-const DRAIN_BATCH = 10;
+const DRAIN_BATCH = 50;
 
 /**
  * Handles the oldest kept texts of up to `DRAIN_BATCH` senders (each sender's texts in arrival
@@ -103,8 +113,11 @@ async function handleDeferredTexts(deps: Deps, log: FastifyBaseLogger): Promise<
 async function handleKept(deps: Deps, claim: (tx: Tx) => Promise<DeferredText[]>): Promise<number> {
   const { handled, after } = await transaction(deps.database.db, async (tx) => {
     const kept = await claim(tx);
-    const after: AfterCommit[] = [];
-    for (const text of kept) after.push(...(await handleKeptWebhook(tx, deps, { path: PATH, receiptKey: text.receiptKey, params: text.params, receivedAt: text.receivedAt })));
+    const after = await handleKeptWebhooks(
+      tx,
+      deps,
+      kept.map((text) => ({ path: PATH, receiptKey: text.receiptKey, params: text.params, receivedAt: text.receivedAt })),
+    );
     await forgetDeferredTexts(
       tx,
       kept.map((text) => text.id),

@@ -4,10 +4,10 @@ import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import { transaction, type Executor, type Tx } from '../../../db/client.js';
-import { answerOnceIn, receiptKey } from '../../../db/webhook-receipts.js';
+import { answerClaimedIn, answerOnceIn, claimReceipts, receiptKey, recordAnswers } from '../../../db/webhook-receipts.js';
 import { isDatabaseUnavailable } from '../../../db/client.js';
 import type { Admission } from '../../admission.js';
-import { queueOutbounds } from '../../../app/outbound.js';
+import { queueOutbounds, type Outbound } from '../../../app/outbound.js';
 import { sendPriority } from '../../../domain/escalation/send-priority.js';
 import { parkWebhook, type ParkedWebhook } from './parking.js';
 import { verifyTwilioSignature } from '../../plugins/twilio-signature.js';
@@ -55,6 +55,12 @@ export interface WebhookRoute {
   parked?: (params: Record<string, string>) => string;
   /** Handles the request inside one transaction with its receipt (which the framework writes). */
   handle?: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+  /**
+   * With `handle`, for kept requests handled many at a time (see `handleKeptWebhooks`): handles
+   * several in the caller's transaction, each at its arrival instant, and answers each; null for
+   * one it did not take (with nothing written for it), which `handle` then gets on its own.
+   */
+  handleTogether?: (tx: Tx, requests: ReadonlyArray<{ params: Record<string, string>; now: Date }>) => Promise<{ answers: Array<WebhookAnswer | null>; after: AfterCommit[] }>;
   /**
    * Instead of `handle`, for hot webhooks whose whole effect fits one statement (delivery reports):
    * writes the request's receipt itself, under `ctx.receiptKey`, in that statement, on the pool,
@@ -116,22 +122,27 @@ async function recordOnceIn(db: Executor, route: WebhookRoute, sid: string, d: D
   return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after: answer.after, replay: false };
 }
 
-/** `deliver` inside the caller's transaction, under the receipt `key` (by default the request's own). */
-async function deliverIn(tx: Tx, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params)) {
+/**
+ * `deliver` inside the caller's transaction, under the receipt `key` (by default the request's
+ * own); `claimed`: the caller claimed the receipt already (`claimReceipts`).
+ */
+async function deliverIn(tx: Tx, deps: Deps, route: WebhookRoute, sid: string, d: Delivery, key = receiptKey(sid, d.url, d.params), claimed = false) {
   if (route.recordOnce) return recordOnceIn(tx, route, sid, d, key);
   const handle = route.handle!;
-  return answerOnceIn(tx, key, async (tx) => {
+  const work = async (tx: Tx) => {
     const answer = await handle({ tx, params: d.params, now: d.now, query: d.query });
     const after = [...answer.after];
-    if (d.replayed && answer.replies?.length && d.params.From && d.params.To) {
-      const queued = await queueOutbounds(
-        tx,
-        answer.replies.map((body, i) => ({ incidentId: null, engineerId: null, kind: 'reply', channel: 'sms' as const, to: d.params.From!, from: d.params.To!, body, priority: REPLY_PRIORITY, dedupeKey: `replay:${sid}:${i}`, now: d.now })),
-      );
-      after.push(...queued.flatMap((q) => q.after));
-    }
+    const queued = await queueOutbounds(tx, d.replayed ? repliesAsTexts(sid, d, answer.replies) : []);
+    after.push(...queued.flatMap((q) => q.after));
     return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after };
-  });
+  };
+  return claimed ? { ...(await answerClaimedIn(tx, key, work)), replay: false } : answerOnceIn(tx, key, work);
+}
+
+/** The answers of a request handled after its sender was answered (kept, parked), as texts to them. */
+function repliesAsTexts(sid: string, d: Pick<Delivery, 'params' | 'now'>, replies: readonly string[] = []): Outbound[] {
+  if (!d.params.From || !d.params.To) return [];
+  return replies.map((body, i) => ({ incidentId: null, engineerId: null, kind: 'reply', channel: 'sms', to: d.params.From!, from: d.params.To!, body, priority: REPLY_PRIORITY, dedupeKey: `replay:${sid}:${i}`, now: d.now }));
 }
 
 /** Tries the delivery until it commits or the budget is spent, as long as Postgres is only unreachable. */
@@ -230,19 +241,45 @@ export interface KeptWebhook {
 }
 
 /**
- * Handles a kept webhook now, inside the caller's transaction (which forgets it in the same
- * commit), under the receipt key its arrival would have written and at its arrival instant. Its
- * answers, which the sender could not get inline, are queued as SMS. Returns the wake-ups to run
- * after commit.
+ * Handles kept webhooks now, inside the caller's transaction (which forgets them in the same
+ * commit), each under the receipt key its arrival would have written and at its arrival instant;
+ * one already handled (its receipt exists) changes nothing. A route's `handleTogether` takes as
+ * many as it can at once (receipts claimed, answers recorded and texts queued for all in one
+ * statement each); `handle` gets the rest one by one. Their answers, which the senders could not
+ * get inline, are queued as SMS. Returns the wake-ups to run after commit.
  */
-export async function handleKeptWebhook(tx: Tx, deps: Deps, webhook: KeptWebhook): Promise<AfterCommit[]> {
-  const route = webhookRoutesOf(deps).get(webhook.path);
-  const sid = route ? sidOf(route, webhook.params) : undefined;
-  if (!route || !sid) {
+export async function handleKeptWebhooks(tx: Tx, deps: Deps, webhooks: readonly KeptWebhook[]): Promise<AfterCommit[]> {
+  const known = webhooks.flatMap((webhook) => {
+    const route = webhookRoutesOf(deps).get(webhook.path);
+    const sid = route ? sidOf(route, webhook.params) : undefined;
+    if (route && sid) return [{ webhook, route, sid, delivery: { url: webhook.path, params: webhook.params, query: {}, now: webhook.receivedAt, replayed: true } }];
     deps.logger.error({ path: webhook.path }, 'a kept webhook names no known route; dropped');
     return [];
+  });
+  const claimed = await claimReceipts(
+    tx,
+    known.map((k) => k.webhook.receiptKey),
+  );
+  const after: AfterCommit[] = [];
+  const texts: Outbound[] = [];
+  const answered: Array<{ key: string; answer: { statusCode: number; contentType: string; body: string } }> = [];
+  for (const route of new Set(known.map((k) => k.route))) {
+    const mine = known.filter((k) => k.route === route && claimed.has(k.webhook.receiptKey));
+    const together = route.handleTogether ? await route.handleTogether(tx, mine.map((k) => ({ params: k.webhook.params, now: k.webhook.receivedAt }))) : { answers: [], after: [] };
+    after.push(...together.after);
+    for (const [n, { webhook, sid, delivery }] of mine.entries()) {
+      const answer = together.answers[n];
+      if (answer) {
+        after.push(...answer.after);
+        texts.push(...repliesAsTexts(sid, delivery, answer.replies));
+        answered.push({ key: webhook.receiptKey, answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml } });
+      } else {
+        after.push(...(await deliverIn(tx, deps, route, sid, delivery, webhook.receiptKey, true)).after);
+      }
+    }
   }
-  const url = webhook.path;
-  const result = await deliverIn(tx, deps, route, sid, { url, params: webhook.params, query: {}, now: webhook.receivedAt, replayed: true }, webhook.receiptKey);
-  return result.after;
+  const queued = await queueOutbounds(tx, texts);
+  after.push(...queued.flatMap((q) => q.after));
+  await recordAnswers(tx, answered);
+  return after;
 }

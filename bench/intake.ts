@@ -22,6 +22,7 @@
  *   npm run bench                 # the whole run (under 10 minutes on a quiet machine)
  *   npm run bench -- --quick      # shorter phases, no escalation phases, no scale-out, RESULTS.md untouched
  *   npm run bench -- --escalation-only   # the topology and the escalation phases only; prints, RESULTS.md untouched
+ *   npm run bench -- --burst-only --no-reads   # the first pages only (one at a time, the burst of 500); prints, RESULTS.md untouched
  *   npm run bench -- --escalation-only --storm-latency 200   # the storm's sends answered 200 ms late, as Twilio's are
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,7 +42,7 @@ import { explainHotQueries, measureReads, type ReadFigure } from './support/read
 import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'burst-only': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): service settings for this run, e.g. `--env INTAKE_CONCURRENCY=12`. */
 const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const quick = values.quick!;
@@ -109,6 +110,7 @@ const topo: Topology = await startTopology({
   env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: SEND_RATE, ...extraEnv },
   readyTimeoutMs: 120_000,
   proxyKeepAlive: true,
+  ...(process.env.STANDBY_BENCH_LOGS ? { logDir: process.env.STANDBY_BENCH_LOGS } : {}),
 });
 let bare: ChildProcess | undefined;
 try {
@@ -225,7 +227,7 @@ try {
     }
 
     // Latency first, each from a quiet service; then the phases that leave a backlog (closed loop, overload).
-    for (const [offered, seconds_] of [[100, 6], [300, 5]] as Array<[number, number]>) {
+    for (const [offered, seconds_] of values['burst-only'] ? [] : ([[100, 6], [300, 5]] as Array<[number, number]>)) {
       log(`${label}: open loop at ${offered}/s…`);
       const duration = seconds(seconds_, 4);
       const o = await runLoad(job({ mode: 'open', rate: offered, durationMs: duration }, Math.ceil((offered * duration) / 1000)));
@@ -240,6 +242,10 @@ try {
     const answers = sortedOf(burst.latenciesMs);
     firstPageRows.push([label, '500 at once', ms(pct(burstLatency, 50)), ms(pct(burstLatency, 99)), ms(burstLatency.at(-1)!), String(burst.errors), String(burst.eligible.length - burstLatency.length), `webhooks answered p99 ${ms(pct(answers, 99))}; ${burst.deferred} deferred`]);
     await settle(label, 'the burst of 500');
+    if (values['burst-only']) {
+      table('First page (burst only)', ['processes', 'reports', 'p50', 'p99', 'max', 'errors', 'no page within 30 s', ''], firstPageRows);
+      throw new EarlyEnd();
+    }
 
     // The bare route does not care who texts: its customers are recycled. Standby's are not (enough for 4,000/s).
     const closed = (targets: string[], recycle: boolean) => {

@@ -7,6 +7,7 @@
  *
  *   npm run bench:profile -- --rate 100 --seconds 10
  *
+ * `--burst N` sends N eligible reports at once instead (as the bench's burst), and counts per report.
  * `--env KEY=VALUE` sets the service's environment. `--no-profile` runs the same load without the profiler (to watch the processes' CPU from outside).
  */
 import { spawn } from 'node:child_process';
@@ -20,11 +21,12 @@ import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): more service environment for the web and worker processes. */
 const extraEnv = Object.fromEntries(values.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
+const burst = Number(values.burst);
+const rate = burst > 0 ? burst : Number(values.rate);
+const seconds = burst > 0 ? 1 : Number(values.seconds);
 const dir = values.dir!;
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
@@ -68,12 +70,13 @@ function cpuByProcess(): Map<number, { group: string; seconds: number }> {
 try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
   if (process.env.STANDBY_PG_STAT_STATEMENTS) await topo.sql`create extension if not exists pg_stat_statements`;
-  const count = Math.ceil(rate * seconds);
+  const count = burst > 0 ? burst : Math.ceil(rate * seconds);
   const people = await seedMixCustomers(topo.sql, count + 200, count + 200);
   const job: LoadJob = {
     mode: 'open', rate, durationMs: seconds * 1000, targets: topo.webs.map((w) => `http://127.0.0.1:${w.port}`), publicBaseUrl: topo.url,
     authToken: topo.env.TWILIO_AUTH_TOKEN!, path: '/twilio/sms', to: SHARED_NUMBER, timeoutMs: 15_000,
     people: { eligible: people.eligible.slice(100), outOfScope: people.outOfScope, following: people.eligible.slice(0, 100) },
+    ...(burst > 0 ? { mode: 'burst', count: burst, onlyEligible: true } : {}),
   };
   const before = cpuByProcess();
   result = await new Promise<LoadResult>((resolve, reject) => {

@@ -441,6 +441,10 @@ export const deferredTexts = pgTable(
     /** What Twilio was answered (TwiML): its receipt keeps it once the text is handled. */
     answer: text('answer').notNull(),
     receivedAt: instant('received_at').notNull(),
+    /** Times handling it failed on its own (a text no handling can take, e.g. to a number that is not a standby number). */
+    failures: integer('failures').notNull().default(0),
+    /** After a failure: not tried again before this instant (backing off), so it costs the other texts nothing meanwhile. */
+    retryAt: instant('retry_at'),
   },
   (t) => [uniqueIndex('deferred_texts_receipt_key').on(t.receiptKey), index('deferred_texts_from_idx').on(t.fromPhone, t.id)],
 );

@@ -101,6 +101,12 @@ export function webhookRoutesOf(deps: Deps): ReadonlyMap<string, WebhookRoute> {
   return routesByApp.get(deps) ?? new Map();
 }
 
+/** Makes a route's handling reachable for requests handled later (kept or parked), also where no server listens (a worker). */
+export function rememberWebhookRoute(deps: Deps, route: WebhookRoute): void {
+  const routes = routesByApp.get(deps) ?? new Map<string, WebhookRoute>();
+  routesByApp.set(deps, routes.set(route.path, route));
+}
+
 interface Delivery {
   url: string;
   params: Record<string, string>;
@@ -169,8 +175,7 @@ async function deliverWithinBudget(deps: Deps, route: WebhookRoute, sid: string,
  */
 export function registerWebhook(app: FastifyInstance, deps: Deps, route: WebhookRoute): void {
   if (!route.handle === !route.recordOnce) throw new Error(`${route.path}: a webhook has either handle or recordOnce`);
-  const routes = routesByApp.get(deps) ?? new Map<string, WebhookRoute>();
-  routesByApp.set(deps, routes.set(route.path, route));
+  rememberWebhookRoute(deps, route);
   app.post(route.path, { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const params = verifyTwilioSignature(request, deps.config.PUBLIC_BASE_URL, deps.config.TWILIO_AUTH_TOKEN);
     const now = deps.clock.now();

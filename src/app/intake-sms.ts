@@ -25,6 +25,7 @@ import {
   isConversationExpired,
   parseKeyword,
   smsCustomerLookups,
+  type SmsIntakeContext,
   type SmsIntakeResult,
   type SmsIntakeState,
 } from '../domain/sms/index.js';
@@ -85,14 +86,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   if (!standby) throw new Error(`${sms.to} is not a standby number; the SMS webhook is misconfigured`);
 
   // Decide.
-  const result = decideSmsIntake(conversation.intake, sms.body, {
-    now,
-    supportCenter: supportCenterOf(deps.config),
-    dialledNumberOwner: files.dialledNumberOwner,
-    senderOwner: files.senderOwner,
-    identified: files.identified,
-    typedCodeOwner: files.typedCodeOwner,
-  });
+  const result = decideSmsIntake(conversation.intake, sms.body, intakeContextOf(deps, files, now));
 
   // Write.
   if (expired && expired.step !== 'following_incident' && stored.transcript.length > 0) {
@@ -221,6 +215,18 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   return { replies: send ? replies : [], after };
 }
 
+/** What the intake decision reads besides the conversation and the text: the loaded files, the support centre, the instant. */
+function intakeContextOf(deps: Pick<Deps, 'config'>, files: SmsIntakeFiles, now: Date): SmsIntakeContext {
+  return {
+    now,
+    supportCenter: supportCenterOf(deps.config),
+    dialledNumberOwner: files.dialledNumberOwner,
+    senderOwner: files.senderOwner,
+    identified: files.identified,
+    typedCodeOwner: files.typedCodeOwner,
+  };
+}
+
 function parseConversation(state: Record<string, unknown>): Conversation {
   const intake = state.intake && typeof state.intake === 'object' && typeof (state.intake as { step?: unknown }).step === 'string' ? (state.intake as SmsIntakeState) : null;
   return { intake, transcript: parseTranscript(state.transcript), incidentId: typeof state.incidentId === 'number' ? state.incidentId : null };
@@ -308,14 +314,7 @@ export async function handleCustomerTextsTogether(
     const { sms, now } = texts[i]!;
     if (!files.standby || files.optedOut) return;
     filesByText.set(i, files);
-    const result = decideSmsIntake(null, sms.body, {
-      now,
-      supportCenter: supportCenterOf(deps.config),
-      dialledNumberOwner: files.dialledNumberOwner,
-      senderOwner: files.senderOwner,
-      identified: files.identified,
-      typedCodeOwner: files.typedCodeOwner,
-    });
+    const result = decideSmsIntake(null, sms.body, intakeContextOf(deps, files, now));
     const [effect, ...others] = result.effects;
     if (!effect || others.length > 0) return;
     const received = transcriptEvent(now, 'sms_in', 'customer', 'sms', sms.body, { messageSid: sms.messageSid, from: sms.from, to: files.standby.phone });

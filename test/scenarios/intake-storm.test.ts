@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { demo } from '../../src/app/demo-data.js';
 import { contactsLog, deferredTexts, incidents, smsOptOuts, timelineEntries } from '../../src/db/schema.js';
+import { holdConversation, untilKeptTextsAreAtMost, untilSomeoneWaitsForALock } from '../support/held-turn.js';
 import { startWorld, type World } from '../support/world.js';
 
 /**
@@ -44,53 +45,14 @@ afterAll(async () => {
   await w?.close();
 });
 
-/** Holds Ana's conversation with her dedicated number (as a slow text of hers would) until released. */
-async function holdAnasConversation() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held!: () => void;
-  const holding = new Promise<void>((resolve) => (held = resolve));
-  const done = w.deps.database.sql
-    .begin(async (sql) => {
-      await sql`insert into sms_conversations (customer_phone, standby_phone, state, last_activity_at, created_at) values (${ana!}, ${acme}, '{}', now(), now())
-      on conflict (customer_phone, standby_phone) do update set state = sms_conversations.state`;
-      held();
-      await released;
-      throw new Error('released');
-    })
-    .catch(() => undefined);
-  await holding;
-  return async () => {
-    release();
-    await done;
-  };
-}
-
-async function untilSomeoneWaitsForALock() {
-  for (let i = 0; i < 500; i++) {
-    const [row] = await w.deps.database.sql<{ n: number }[]>`select count(*)::int as n from pg_locks where not granted`;
-    if (row!.n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('no statement ever waited for the held conversation');
-}
-
-async function untilNoTextIsKept() {
-  for (let i = 0; i < 1000; i++) {
-    if ((await w.deps.database.db.select().from(deferredTexts)).length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('kept texts were still waiting after 10 s');
-}
-
 describe('a storm of reports handled together', () => {
   it('gives every customer their own incident, pages, answers and record, as one at a time would', async () => {
     const arrival = w.clock.now();
     // No worker while the storm comes in, so its texts are all kept and then handled in one batch.
     await w.stopWorker();
-    const release = await holdAnasConversation();
+    const release = await holdConversation(w, ana!, acme);
     const anasText = w.sim.phone(ana!).sendSms(acme, 'hola?');
-    await untilSomeoneWaitsForALock();
+    await untilSomeoneWaitsForALock(w);
 
     for (const phone of reporters) await w.sim.phone(phone).sendSms(shared, 'BLOCKER orders api down');
     for (const phone of twoPhones) await w.sim.phone(phone).sendSms(shared, 'BLOCKER orders api down');
@@ -104,7 +66,7 @@ describe('a storm of reports handled together', () => {
     await release();
     await anasText;
     await w.startWorker();
-    await untilNoTextIsKept();
+    await untilKeptTextsAreAtMost(w, 0);
     await w.settle();
 
     const opened = await w.deps.database.db.select().from(incidents).where(inArray(incidents.reporterPhone, [...reporters, ...twoPhones])).orderBy(asc(incidents.id));
@@ -148,7 +110,7 @@ describe('a storm of reports handled together', () => {
     const pagesBefore = w.sim.phone(demo.engineers.one.phone).inbox.length;
     await w.deps.database.sql`insert into deferred_texts (receipt_key, from_phone, params, answer, received_at)
       values (${receipt!.key}, ${reporters[1]!}, ${JSON.stringify({ MessageSid: receipt!.key.split(':')[0], From: reporters[1], To: shared, Body: 'BLOCKER orders api down' })}::jsonb, '<Response/>', now())`;
-    await untilNoTextIsKept();
+    await untilKeptTextsAreAtMost(w, 0);
     await w.settle();
     expect(await w.deps.database.db.select().from(incidents)).toHaveLength(before.length);
     expect(w.sim.phone(demo.engineers.one.phone).inbox).toHaveLength(pagesBefore);

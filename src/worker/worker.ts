@@ -4,8 +4,6 @@ import { stepEscalation } from '../app/escalation-step.js';
 import { createSender } from '../app/send.js';
 import { queues, type Payload } from './jobs.js';
 import { newWorkerId, startUpkeep, type Upkeep } from './upkeep.js';
-// Kept texts are webhook requests handled later: their handling (receipts, answers) is the webhook layer's.
-import { startKeptTexts } from '../http/routes/twilio/kept-texts.js';
 
 export interface RunningWorker {
   /** This process's name in `workers` (the claims it holds carry it). */
@@ -34,8 +32,8 @@ export const UPKEEP_TICK_MS = 1000;
 /**
  * Starts the `worker` role: BullMQ workers for escalation wake-ups and sends (rate limited across
  * all workers at `SEND_RATE_PER_SECOND`; Blocker pages first by priority; as many in flight as
- * `SEND_CONCURRENCY`, so a slow Twilio does not cap the rate), the texts web processes kept
- * (see `startKeptTexts`), and the upkeep timer, which does not depend on Redis. Handlers are thin: they call a use case that reloads the truth from Postgres.
+ * `SEND_CONCURRENCY`, so a slow Twilio does not cap the rate), and the upkeep timer, which does
+ * not depend on Redis. Handlers are thin: they call a use case that reloads the truth from Postgres.
  */
 export async function startWorker(deps: Deps, options: WorkerOptions = {}): Promise<RunningWorker> {
   const id = newWorkerId();
@@ -73,7 +71,6 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
   }
 
   const upkeep = startUpkeep(deps, id, { tickMs: UPKEEP_TICK_MS, reconcileEveryMs: deps.config.RECONCILE_INTERVAL_MS, tasks: options.periodic !== false });
-  const keptTexts = startKeptTexts(deps, log);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info({ sendConcurrency: deps.config.SEND_CONCURRENCY, sendRatePerSecond: deps.config.SEND_RATE_PER_SECOND }, 'worker started');
 
@@ -83,7 +80,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
     upkeep,
     async close() {
       // Jobs in flight finish first, while the heartbeat still says this worker is alive.
-      await Promise.all([...workers.map((w) => w.close()), keptTexts.stop()]);
+      await Promise.all(workers.map((w) => w.close()));
       await upkeep.stop();
       connection.disconnect();
     },

@@ -8,7 +8,7 @@ import { startWorld, type World } from '../support/world.js';
 /**
  * A storm of texts: the web process works on a bounded number at once (here one, with no wait),
  * and a text that gets no turn is answered at once that it was received, kept in Postgres, and
- * handled by a worker, its answers following by SMS. Nothing is lost, and the SLA
+ * handled as soon as there is room, its answers following by SMS. Nothing is lost, and the SLA
  * counts from the text's arrival.
  */
 let w: World;
@@ -25,8 +25,6 @@ afterAll(async () => {
 describe('a text that arrives while every turn is taken', () => {
   it('is answered at once that it was received, then handled: the incident opens, the engineer is paged and the customer gets the answer by SMS', async () => {
     const arrival = w.clock.now();
-    // No worker meanwhile: what is kept stays kept until it returns.
-    await w.stopWorker();
     const release = await holdConversation(w, ana!, acme);
     const anasText = w.sim.phone(ana!).sendSms(acme, 'BLOCKER salesforce sync down');
     await untilSomeoneWaitsForALock(w);
@@ -39,7 +37,6 @@ describe('a text that arrives while every turn is taken', () => {
     // Time passes before there is room: the incident still counts from the text's arrival.
     w.clock.advanceMinutes(2);
     await release();
-    await w.startWorker();
     await anasText;
     const opened = await w.sim.phone(bruno!).expectSms(/Incidente \d+/);
     expect(opened.direction).toBe('outbound-api');
@@ -58,8 +55,6 @@ describe('a text that arrives while every turn is taken', () => {
   });
 
   it('is kept once when Twilio delivers it twice, and handled once', async () => {
-    // No worker meanwhile: what is kept stays kept until it returns.
-    await w.stopWorker();
     const release = await holdConversation(w, ana!, acme);
     const anasText = w.sim.phone(ana!).sendSms(acme, 'hola?');
     await untilSomeoneWaitsForALock(w);
@@ -67,7 +62,6 @@ describe('a text that arrives while every turn is taken', () => {
     await w.sim.phone(bruno!).sendSms(acme, 'BLOCKER Zendesk widget down');
     expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(1);
     await release();
-    await w.startWorker();
     await anasText;
     await w.sim.phone(bruno!).expectSms(/Integrations Selfservice|autoservicio|Selfservice/i);
     await w.settle();
@@ -75,8 +69,6 @@ describe('a text that arrives while every turn is taken', () => {
   });
 
   it('are handled together once there is room, each sender in order, and one that cannot be handled holds back no other', async () => {
-    // No worker meanwhile: what is kept stays kept until it returns.
-    await w.stopWorker();
     const release = await holdConversation(w, ana!, acme);
     const anasText = w.sim.phone(ana!).sendSms(acme, 'hola de nuevo');
     await untilSomeoneWaitsForALock(w);
@@ -90,7 +82,6 @@ describe('a text that arrives while every turn is taken', () => {
     expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(4);
 
     await release();
-    await w.startWorker();
     await anasText;
     await w.sim.phone(demo.beta.contact).expectSms(/24x7/);
     // Salesforce sync already has Ana's incident: Bruno's report joins it.
@@ -114,13 +105,11 @@ describe('a text that arrives while every turn is taken', () => {
     const { failures } = left[0]!;
     expect(failures).toBeGreaterThan(0);
     expect(left[0]!.retryAt!.getTime()).toBeGreaterThan(w.clock.now().getTime());
-    await w.stopWorker();
     const releaseAgain = await holdConversation(w, ana!, acme);
     const anasNext = w.sim.phone(ana!).sendSms(acme, 'hola otra vez');
     await untilSomeoneWaitsForALock(w);
     await w.sim.phone(bruno!).sendSms(acme, 'sigue caido, 10:15');
     await releaseAgain();
-    await w.startWorker();
     await anasNext;
     await untilKeptTextsAreAtMost(w, 1);
     const [still] = await w.deps.database.db.select().from(deferredTexts);

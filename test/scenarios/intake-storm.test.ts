@@ -48,8 +48,6 @@ afterAll(async () => {
 describe('a storm of reports handled together', () => {
   it('gives every customer their own incident, pages, answers and record, as one at a time would', async () => {
     const arrival = w.clock.now();
-    // No worker while the storm comes in, so its texts are all kept and then handled in one batch.
-    await w.stopWorker();
     const release = await holdConversation(w, ana!, acme);
     const anasText = w.sim.phone(ana!).sendSms(acme, 'hola?');
     await untilSomeoneWaitsForALock(w);
@@ -65,7 +63,6 @@ describe('a storm of reports handled together', () => {
     w.clock.advanceMinutes(1);
     await release();
     await anasText;
-    await w.startWorker();
     await untilKeptTextsAreAtMost(w, 0);
     await w.settle();
 

@@ -3,40 +3,43 @@ import { enqueueAfterCommit } from '../../../app/effects.js';
 import { transaction, type Tx } from '../../../db/client.js';
 import { backOffDeferredText, claimDeferredText, claimDeferredTexts, forgetDeferredTexts, listenForKeptTexts, type DeferredText } from '../../../db/deferred-texts.js';
 import type { Logger } from '../../../logger.js';
-import { SMS_PATH, smsRoute } from './sms.js';
-import { handleKeptWebhooks, rememberWebhookRoute } from './webhook.js';
+import { handleKeptWebhooks } from './webhook.js';
+
+/** The SMS webhook's path: kept texts are requests to it. */
+export const SMS_PATH = '/twilio/sms';
 
 /** Kept texts handled in one transaction: they share its claim, most of its statements, and its commit. */
 const DRAIN_BATCH = 50;
 
-/** Batches handled at once by one process. */
-const RUNNERS = 2;
-
-/** How often a worker looks for kept texts without being told (a notification missed while Postgres reconnected). */
+/** How often kept texts are looked for without being told (a notification missed while Postgres reconnected). */
 const DRAIN_EVERY_MS = 1000;
 
+/** When a process may work on a batch of kept texts. */
+export interface KeptTextTurns {
+  /** Batches at once, at most. */
+  most: number;
+  /** Takes a turn for a batch; false when there is none to spare now. */
+  take(): boolean;
+  /** Gives the turn back. */
+  give(): void;
+}
+
 /**
- * Handles the texts web processes kept (see `smsWebhook`), in a worker: told by Postgres each time
- * texts are kept, and every `DRAIN_EVERY_MS` besides (texts kept before it started, or while it
- * was not listening). Up to `RUNNERS` batches at once, each of up to `DRAIN_BATCH` texts from
- * distinct senders (each sender's texts in arrival order), so a storm's texts are worked on as
- * they come in, not after it, and in a process of their own: the web processes only answer.
+ * Works through the kept texts (see `smsWebhook`) whenever `turns` has one to spare: when told
+ * (`kick`: a text was kept; `resume`: a turn came free), when Postgres says texts were kept (by any web
+ * process), and every `DRAIN_EVERY_MS` besides (texts kept before a restart, or a notification
+ * missed while reconnecting). Up to `turns.most` batches at once, each of up to `DRAIN_BATCH`
+ * texts from distinct senders, each sender's texts in arrival order.
  */
-export function startKeptTexts(deps: Deps, log: Logger): { stop(): Promise<void> } {
-  rememberWebhookRoute(deps, smsRoute(deps));
+export function startKeptTexts(deps: Deps, log: Logger, turns: KeptTextTurns): { kick(): void; resume(): void; stop(): Promise<void> } {
   /** Whether a kept text may be waiting: looked for again only when told, or on the timer. */
   let maybeWaiting = true;
   /** Counts the signals that a text may be waiting, so a search that found none started before one does not silence it. */
   let signals = 0;
   let stopped = false;
   const running = new Set<Promise<void>>();
-  const kick = () => {
-    signals++;
-    maybeWaiting = true;
-    runWhileWaiting();
-  };
   const runWhileWaiting = () => {
-    while (maybeWaiting && !stopped && running.size < RUNNERS) {
+    while (maybeWaiting && !stopped && running.size < turns.most && turns.take()) {
       const signalled = signals;
       const handling: Promise<void> = handleKeptTexts(deps, log)
         .catch((error: unknown) => {
@@ -46,10 +49,15 @@ export function startKeptTexts(deps: Deps, log: Logger): { stop(): Promise<void>
         .then((handled) => {
           if (handled === 0 && signals === signalled) maybeWaiting = false;
           running.delete(handling);
-          runWhileWaiting();
+          turns.give();
         });
       running.add(handling);
     }
+  };
+  const kick = () => {
+    signals++;
+    maybeWaiting = true;
+    runWhileWaiting();
   };
   // Not waited for: without it the timer still finds the texts (the driver listens again after a reconnect).
   listenForKeptTexts(deps.database, () => stopped || kick()).catch((error: unknown) => log.warn({ err: error }, 'not told of kept texts; looking every second'));
@@ -57,6 +65,10 @@ export function startKeptTexts(deps: Deps, log: Logger): { stop(): Promise<void>
   timer.unref();
   runWhileWaiting();
   return {
+    /** A text was kept: look now. */
+    kick,
+    /** A turn came free: go on if texts may be waiting. */
+    resume: runWhileWaiting,
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -8,6 +8,7 @@ import { LANGUAGES, messages } from '../../../domain/i18n/index.js';
 import { DEFAULT_SMS_LANGUAGE, guessLanguage } from '../../../domain/sms/index.js';
 import { Admission } from '../../admission.js';
 import { registerWebhook, type WebhookAnswer, type WebhookRoute } from './webhook.js';
+import { SMS_PATH, startKeptTexts } from './kept-texts.js';
 
 const reply = (texts: readonly string[]) => {
   const response = new twilio.twiml.MessagingResponse();
@@ -20,23 +21,32 @@ const COULD_NOT_READ = 'Sorry, we could not read your message. Please try again,
 /** The answer to a text kept for later, per language: rendered once, as a storm answers thousands. */
 const received = new Map(LANGUAGES.map((language) => [language, reply([messages(language).sms.received()])]));
 
-/** The SMS webhook's path; texts kept by a web process name it (see `kept-texts.ts`). */
-export const SMS_PATH = '/twilio/sms';
-
 /**
  * `POST /twilio/sms`, the entry webhook for texts to a standby number. An engineer's number is
  * working an incident (commands, relays); anyone else is a customer (intake, follow-ups).
  *
  * At most `INTAKE_CONCURRENCY` texts are handled at once; a text that cannot start within
  * `INTAKE_MAX_WAIT_MS` is kept in Postgres (texts kept together share an insert) and answered at
- * once that it was received; a worker handles it at once, many to a transaction, at its arrival
- * instant (see `kept-texts.ts`), and its answers follow by SMS. So however many texts arrive,
+ * once that it was received; it is handled as soon as this process (or another web process) has
+ * a turn nobody waits for, many to a transaction, at its arrival instant (see `kept-texts.ts`),
+ * and its answers follow by SMS. So however many texts arrive,
  * each is answered in time and none is lost. (Postgres unreachable is another matter: that text
  * is parked in Redis, see `parked`.)
  */
 export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
   const admission = new Admission(deps.config.INTAKE_CONCURRENCY, deps.config.INTAKE_MAX_WAIT_MS);
   const keeper = new TextKeeper(deps.database.db);
+  // Kept texts take turns nobody waits for, at most half of them, so a new text finds one free at once.
+  let keptTexts: ReturnType<typeof startKeptTexts> | undefined;
+  let unsubscribe = (): unknown => undefined;
+  app.addHook('onReady', async () => {
+    keptTexts = startKeptTexts(deps, deps.logger, { most: Math.max(1, Math.floor(admission.concurrency / 2)), take: () => admission.tryEnterIdle(), give: () => admission.leave() });
+    unsubscribe = admission.onIdle(() => keptTexts?.resume());
+  });
+  app.addHook('onClose', async () => {
+    unsubscribe();
+    await keptTexts?.stop();
+  });
   registerWebhook(app, deps, {
     ...smsRoute(deps),
     admission: {
@@ -45,6 +55,7 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
         // Nothing is looked up for a busy text: its language is guessed from its words.
         const answer = received.get(guessLanguage(params.Body ?? '') ?? DEFAULT_SMS_LANGUAGE)!;
         await keeper.keep({ receiptKey: key, fromPhone: params.From ?? '', params, answer, receivedAt: now });
+        keptTexts?.kick();
         return answer;
       },
     },
@@ -52,7 +63,7 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
 };
 
 /** How texts to a standby number are handled, on arrival (web) or later (kept, parked), one by one or many at once. */
-export function smsRoute(deps: Deps): WebhookRoute {
+function smsRoute(deps: Deps): WebhookRoute {
   return {
     path: SMS_PATH,
     sid: 'MessageSid',

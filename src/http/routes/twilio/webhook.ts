@@ -102,7 +102,7 @@ export function webhookRoutesOf(deps: Deps): ReadonlyMap<string, WebhookRoute> {
 }
 
 /** Makes a route's handling reachable for requests handled later (kept or parked), also where no server listens (a worker). */
-export function rememberWebhookRoute(deps: Deps, route: WebhookRoute): void {
+function rememberWebhookRoute(deps: Deps, route: WebhookRoute): void {
   const routes = routesByApp.get(deps) ?? new Map<string, WebhookRoute>();
   routesByApp.set(deps, routes.set(route.path, route));
 }

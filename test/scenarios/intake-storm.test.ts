@@ -48,6 +48,10 @@ afterAll(async () => {
 describe('a storm of reports handled together', () => {
   it('gives every customer their own incident, pages, answers and record, as one at a time would', async () => {
     const arrival = w.clock.now();
+    // Before the storm, Ana reported her Salesforce sync: Eng One was paged.
+    await w.sim.phone(ana!).sendSms(acme, 'BLOCKER salesforce sync down');
+    const page = await w.sim.phone(demo.engineers.one.phone).expectSms(/ACK \d+/);
+    const anas = Number(/ACK (\d+)/.exec(page.body)![1]);
     const release = await holdConversation(w, ana!, acme);
     const anasText = w.sim.phone(ana!).sendSms(acme, 'hola?');
     await untilSomeoneWaitsForALock(w);
@@ -56,7 +60,9 @@ describe('a storm of reports handled together', () => {
     for (const phone of twoPhones) await w.sim.phone(phone).sendSms(shared, 'BLOCKER orders api down');
     await w.sim.phone(demo.beta.contact).sendSms(shared, 'BLOCKER Shopify feed down');
     await w.sim.phone(demo.gamma.contact).sendSms(shared, 'STOP');
-    expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(reporters.length + 4);
+    // An engineer's text in the storm is kept too, and handled on its own among the others.
+    await w.sim.phone(demo.engineers.one.phone).sendSms(acme, `ACK ${anas}`);
+    expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(reporters.length + 5);
     for (const phone of reporters) expect((await w.sim.phone(phone).expectSms(/received/i)).direction).toBe('outbound-reply');
 
     // Time passes before there is room: the SLA still counts from each text's arrival.
@@ -92,6 +98,9 @@ describe('a storm of reports handled together', () => {
     expect((logged[0]!.details as { transcript: Array<{ kind: string }> }).transcript.map((e) => e.kind)).toEqual(['sms_in', 'sms_out']);
     await w.sim.phone(demo.beta.contact).expectSms(/24x7/);
     expect(await w.deps.database.db.select().from(smsOptOuts).where(eq(smsOptOuts.phone, demo.gamma.contact))).toHaveLength(1);
+    const [acknowledged] = await w.deps.database.db.select().from(incidents).where(eq(incidents.id, anas));
+    expect(acknowledged!.status).toBe('acknowledged');
+    await w.sim.phone(ana!).expectSms(new RegExp(`Eng One está trabajando en su incidente ${anas}`));
 
     // Each reporter's conversation now follows their incident: a follow-up lands on it.
     const [first] = opened;

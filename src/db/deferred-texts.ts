@@ -44,7 +44,7 @@ const KEPT_TOGETHER = 1000;
 /** Keeps texts for later, in one statement whatever their number. */
 async function keepTexts(db: Db, texts: readonly TextToKeep[]): Promise<void> {
   const rows = texts.map((t) => ({ receipt_key: t.receiptKey, from_phone: t.fromPhone, params: t.params, answer: t.answer, received_at: t.receivedAt.toISOString() }));
-  // The notification goes out when the insert commits: the workers handle the texts at once.
+  // The notification goes out when the insert commits: web processes with a turn to spare handle the texts at once.
   await db.execute(sql`
     with kept as (
       insert into deferred_texts (receipt_key, from_phone, params, answer, received_at)

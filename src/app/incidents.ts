@@ -7,7 +7,7 @@ import { loadEscalationInputs, type EscalationInputs } from '../db/escalation-po
 import { notStartedEscalation, type EscalationDecision } from '../domain/escalation/escalation.js';
 import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
-import { decideEscalation, escalationColumns, writeEscalationEffects, writeEscalationsEffects, type IncidentContext, type IncidentRow } from './paging.js';
+import { decideEscalation, escalationColumns, writeEscalationsEffects, type IncidentContext, type IncidentRow } from './paging.js';
 
 export interface OpenIncidentInput {
   customer: IncidentContext['customer'];
@@ -46,7 +46,14 @@ export type OpenIncidentResult =
  *
  * Round trips: the escalation inputs (one statement), the incident, the pages, the timeline.
  */
-export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: OpenIncidentInput, now: Date): Promise<OpenIncidentResult> {
+export async function openIncident(
+  tx: Tx,
+  deps: Pick<Deps, 'config'>,
+  input: OpenIncidentInput,
+  now: Date,
+  /** Timeline entries to write after the opening's own, when it opens (e.g. the answers the reporter gets, which name the reference): in the same statement. */
+  timelineAfter?: (incident: IncidentRow) => TimelineEntry[],
+): Promise<OpenIncidentResult> {
   const inputs = await loadEscalationInputs(tx, input.standby.escalationPolicyId, now);
   const escalation = decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now);
   // Twice at most: the open incident that made the insert conflict may be resolved before we lock it.
@@ -54,7 +61,12 @@ export async function openIncident(tx: Tx, deps: Pick<Deps, 'config'>, input: Op
     const [created] = await tx.insert(incidents).values(incidentValues(input, escalation, now)).onConflictDoNothing().returning();
     if (created) {
       const context = contextOf(created, input);
-      const after = await writeEscalationEffects(tx, deps, context, escalation.effects, inputs.engineers, now, openedTimeline(created, input, now));
+      const after = await writeEscalationsEffects(
+        tx,
+        deps,
+        [{ context, effects: escalation.effects, engineersById: inputs.engineers, timelineBefore: openedTimeline(created, input, now), timelineAfter: timelineAfter?.(created) ?? [] }],
+        now,
+      );
       return { outcome: 'opened', incident: created, after };
     }
 

@@ -93,10 +93,19 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
     await logContact(tx, sms, standby, { reason: 'intake_abandoned', customerId: customerOf(expired), startedAt: expired.startedAt, transcript: stored.transcript, now, extra: { expired: true } });
   }
   const received = transcriptEvent(now, 'sms_in', 'customer', 'sms', sms.body, { messageSid: sms.messageSid, from: sms.from, to: standby.phone });
+  // A phone that sent STOP gets no texts from this number; a keyword's own answer still goes (as Twilio's would).
+  const keyword = parseKeyword(sms.body);
+  const send = keyword !== null || !files.optedOut;
+  const sentEvents = (texts: readonly string[]) =>
+    texts.map((text) =>
+      transcriptEvent(now, send ? 'sms_out' : 'sms_suppressed', 'system', 'sms', text, { to: sms.from, from: standby.phone, ...(send ? {} : { reason: 'the phone sent STOP to this number' }) }),
+    );
   const replies = [...result.replies];
   const after: AfterCommit[] = [];
   let incidentId: number | null = null;
   let receivedWritten = false;
+  /** How many of `replies` are on the timeline already (written with the incident it opened). */
+  let repliesWritten = 0;
   let outOfScope: LogOutOfScopeEffect | null = null;
   // Ended early when a code-only texter's report could only be noted on an incident they may not follow.
   let state = result.state;
@@ -115,6 +124,8 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
           deps,
           incidentInputOf(effect, standby, files, { channel: 'sms', reporterPhone: sms.from, firstContactAt: effect.firstContactAt, transcript: toTimeline([...conversation.transcript, received]) }),
           now,
+          // Opened: the answers so far, and the one naming the reference, go on its timeline with the opening.
+          (incident) => onIncident(incident.id, sentEvents([...replies, incidentOpenedReply(effect, incident.id)])),
         );
         after.push(...opened.after);
         incidentId = opened.incident.id;
@@ -128,6 +139,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
               : // Another contact opened it a moment before: say it was added to that one.
                 messages(effect.language).sms.repeatContact({ reference: opened.incident.id }),
         );
+        if (opened.outcome === 'opened') repliesWritten = replies.length;
         break;
       }
       case 'note_on_open_incident': {
@@ -168,19 +180,15 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
     }
   }
 
-  // A phone that sent STOP gets no texts from this number; a keyword's own answer still goes (as Twilio's would).
-  const keyword = parseKeyword(sms.body);
-  const send = keyword !== null || !files.optedOut;
-  const sent = replies.map((text) =>
-    transcriptEvent(now, send ? 'sms_out' : 'sms_suppressed', 'system', 'sms', text, { to: sms.from, from: standby.phone, ...(send ? {} : { reason: 'the phone sent STOP to this number' }) }),
-  );
+  const sent = sentEvents(replies);
 
   // HELP while following an incident, or STOP/START ending that conversation, belong to its incident.
   const staysWithIncident = state?.step === 'following_incident' || (state === null && keyword !== null);
   if (incidentId === null && conversation.intake?.step === 'following_incident' && staysWithIncident) incidentId = conversation.incidentId;
   let transcript: TranscriptEvent[] = [];
   if (incidentId !== null) {
-    await addTimeline(tx, onIncident(incidentId, receivedWritten ? sent : [received, ...sent]));
+    const unwritten = sent.slice(repliesWritten);
+    await addTimeline(tx, onIncident(incidentId, receivedWritten ? unwritten : [received, ...unwritten]));
   } else if (outOfScope) {
     await logContact(tx, sms, standby, {
       reason: outOfScope.reason,

@@ -49,6 +49,35 @@ describe('admission of intake work', () => {
     expect(await Promise.all(waiting)).toEqual([true, true]);
   });
 
+  it('in a storm of refusals, works on one request at a time, refuses the rest at once and gives background work no turn, until it calms down', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const admission = new Admission(3, 0, { refusals: 3, windowMs: 100, quietMs: 200 });
+    const idle = vi.fn();
+    admission.onIdle(idle);
+    for (let i = 0; i < 3; i++) expect(await admission.enter()).toBe(true);
+    // Two refusals are no storm; the third within 100 ms is.
+    expect(await admission.enter()).toBe(false);
+    vi.advanceTimersByTime(60);
+    expect(await admission.enter()).toBe(false);
+    expect(admission.storming).toBe(false);
+    expect(await admission.enter()).toBe(false);
+    expect(admission.storming).toBe(true);
+    admission.leave();
+    admission.leave();
+    // Turns came free, but in a storm one request at a time is worked on, and background work waits.
+    expect(idle).not.toHaveBeenCalled();
+    expect(admission.tryEnterIdle()).toBe(false);
+    expect(await admission.enter()).toBe(false);
+    admission.leave();
+    expect(await admission.enter()).toBe(true);
+    admission.leave();
+    // Calm: 200 ms after the last refusal that kept the storm on, background work hears turns are free.
+    vi.advanceTimersByTime(201);
+    expect(admission.storming).toBe(false);
+    expect(idle).toHaveBeenCalledTimes(1);
+    expect(admission.tryEnterIdle()).toBe(true);
+  });
+
   it('refuses at once when no wait is allowed', async () => {
     const admission = new Admission(1, 0);
     expect(await admission.enter()).toBe(true);

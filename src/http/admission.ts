@@ -13,11 +13,28 @@ export class Admission {
   #active = 0;
   readonly #waiting: Array<() => void> = [];
   readonly #idleListeners = new Set<() => void>();
+  /** When the last `storm.refusals` refusals happened (`performance.now()`), oldest first. */
+  readonly #refusedAt: number[] = [];
+  /** Until when a storm is on. */
+  #stormUntil = 0;
+  #stormEnd: NodeJS.Timeout | undefined;
 
   constructor(
     readonly concurrency: number,
     readonly maxWaitMs: number,
+    /**
+     * A storm: `refusals` refusals within `windowMs`. While one is on (and `quietMs` after the last
+     * refusal that kept it on), one request at a time is worked on, none waits, and background
+     * work gets no turn: the process spends itself on answering (each refused request is answered
+     * at once, and its work done later, cheaper, many together).
+     */
+    readonly storm?: { refusals: number; windowMs: number; quietMs: number },
   ) {}
+
+  /** Whether a storm is on (see `storm`). */
+  get storming(): boolean {
+    return performance.now() < this.#stormUntil;
+  }
 
   /** Requests being worked on now. */
   get active(): number {
@@ -31,11 +48,12 @@ export class Admission {
 
   /** Takes a turn: true once it has one (call `leave` when done), false if none came within `maxWaitMs`. */
   enter(): Promise<boolean> {
-    if (this.#active < this.concurrency && this.#waiting.length === 0) {
+    const storming = this.storming;
+    if (this.#active < (storming ? 1 : this.concurrency) && this.#waiting.length === 0) {
       this.#active++;
       return Promise.resolve(true);
     }
-    if (this.maxWaitMs <= 0 || this.#waiting.length >= this.concurrency) return Promise.resolve(false);
+    if (storming || this.maxWaitMs <= 0 || this.#waiting.length >= this.concurrency) return Promise.resolve(this.#refused());
     return new Promise<boolean>((resolve) => {
       const granted = () => {
         clearTimeout(timer);
@@ -44,17 +62,38 @@ export class Admission {
       const timer = setTimeout(() => {
         const at = this.#waiting.indexOf(granted);
         if (at >= 0) this.#waiting.splice(at, 1);
-        resolve(false);
+        resolve(this.#refused());
       }, this.maxWaitMs);
       this.#waiting.push(granted);
     });
   }
 
-  /** A turn only if one is free and nobody waits for it (background work never delays a request). */
+  /** A turn only if one is free, nobody waits for it and no storm is on (background work never delays a request). */
   tryEnterIdle(): boolean {
-    if (this.#active >= this.concurrency || this.#waiting.length > 0) return false;
+    if (this.#active >= this.concurrency || this.#waiting.length > 0 || this.storming) return false;
     this.#active++;
     return true;
+  }
+
+  /** Counts a refusal towards a storm; returns false (the refusal). */
+  #refused(): false {
+    if (!this.storm) return false;
+    const now = performance.now();
+    this.#refusedAt.push(now);
+    if (this.#refusedAt.length > this.storm.refusals) this.#refusedAt.shift();
+    if (this.#refusedAt.length === this.storm.refusals && now - this.#refusedAt[0]! <= this.storm.windowMs) {
+      this.#stormUntil = now + this.storm.quietMs;
+      // When it is over, background work hears that turns are free again.
+      clearTimeout(this.#stormEnd);
+      this.#stormEnd = setTimeout(() => this.#tellIdle(), this.storm.quietMs + 1);
+      this.#stormEnd.unref?.();
+    }
+    return false;
+  }
+
+  #tellIdle(): void {
+    if (this.#active >= this.concurrency || this.#waiting.length > 0 || this.storming) return;
+    for (const listener of this.#idleListeners) listener();
   }
 
   /** Gives the turn back: to the longest waiting request, else it is free. */
@@ -62,7 +101,7 @@ export class Admission {
     const next = this.#waiting.shift();
     if (next) return next();
     this.#active--;
-    for (const listener of this.#idleListeners) listener();
+    this.#tellIdle();
   }
 
   /** Called each time a turn comes free with nobody waiting; returns the unsubscribe. */

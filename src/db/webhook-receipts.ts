@@ -41,12 +41,8 @@ export async function answerOnceIn<E>(
   work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>,
 ): Promise<{ answer: WebhookAnswer; after: E[]; replay: boolean }> {
   // The unique key blocks a concurrent duplicate here until this transaction ends.
-  const claimed = await tx
-    .insert(webhookReceipts)
-    .values({ key, statusCode: 0, contentType: '', body: '' })
-    .onConflictDoNothing()
-    .returning({ key: webhookReceipts.key });
-  if (claimed.length === 0) {
+  const claimed = await claimReceipts(tx, [key]);
+  if (claimed.size === 0) {
     const [stored] = await tx.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
     return { answer: { statusCode: stored!.statusCode, contentType: stored!.contentType, body: stored!.body }, after: [], replay: true };
   }

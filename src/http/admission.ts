@@ -70,7 +70,7 @@ export class Admission {
 
   /** A turn only if one is free, nobody waits for it and no storm is on (background work never delays a request). */
   tryEnterIdle(): boolean {
-    if (this.#active >= this.concurrency || this.#waiting.length > 0 || this.storming) return false;
+    if (!this.#spare()) return false;
     this.#active++;
     return true;
   }
@@ -91,8 +91,13 @@ export class Admission {
     return false;
   }
 
+  /** A turn background work may take: free, nobody waiting for it, no storm on. */
+  #spare(): boolean {
+    return this.#active < this.concurrency && this.#waiting.length === 0 && !this.storming;
+  }
+
   #tellIdle(): void {
-    if (this.#active >= this.concurrency || this.#waiting.length > 0 || this.storming) return;
+    if (!this.#spare()) return;
     for (const listener of this.#idleListeners) listener();
   }
 

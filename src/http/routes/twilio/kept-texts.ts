@@ -84,7 +84,7 @@ export function startKeptTexts(deps: Deps, log: Logger, turns: KeptTextTurns): {
  * one backs off (`backOffDeferredText`) and stays kept. Returns how many were handled (0: none
  * was waiting).
  */
-export async function handleKeptTexts(deps: Deps, log: Logger): Promise<number> {
+async function handleKeptTexts(deps: Deps, log: Logger): Promise<number> {
   const claimed: number[] = [];
   try {
     return await handleKept(deps, async (tx) => {

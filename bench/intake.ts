@@ -221,8 +221,9 @@ try {
     if (full) {
       log(`${label}: first page, one report at a time…`);
       const one = await runLoad(job({ mode: 'sequential', count: quick ? 20 : 30, gapMs: 100, onlyEligible: true }, quick ? 20 : 30));
-      const oneLatency = await firstPageLatencies(one.eligible);
-      firstPageRows.push([label, `${one.eligible.length}, one at a time`, ms(pct(oneLatency, 50)), ms(pct(oneLatency, 99)), ms(oneLatency.at(-1)!), String(one.errors), String(one.eligible.length - oneLatency.length), '']);
+      const onePages = await firstPageLatencies(one.eligible);
+      const oneLatency = onePages.latencies;
+      firstPageRows.push([label, `${one.eligible.length}, one at a time`, ms(pct(oneLatency, 50)), ms(pct(oneLatency, 99)), ms(oneLatency.at(-1)!), String(one.errors), String(one.eligible.length - oneLatency.length), split(onePages)]);
       await settle(label, 'first pages one at a time');
     }
 
@@ -238,9 +239,10 @@ try {
 
     log(`${label}: first page, a burst of 500 reports…`);
     const burst = await runLoad(job({ mode: 'burst', count: 500, onlyEligible: true }, 500));
-    const burstLatency = await firstPageLatencies(burst.eligible);
+    const burstPages = await firstPageLatencies(burst.eligible);
+    const burstLatency = burstPages.latencies;
     const answers = sortedOf(burst.latenciesMs);
-    firstPageRows.push([label, '500 at once', ms(pct(burstLatency, 50)), ms(pct(burstLatency, 99)), ms(burstLatency.at(-1)!), String(burst.errors), String(burst.eligible.length - burstLatency.length), `webhooks answered p99 ${ms(pct(answers, 99))}; ${burst.deferred} deferred`]);
+    firstPageRows.push([label, '500 at once', ms(pct(burstLatency, 50)), ms(pct(burstLatency, 99)), ms(burstLatency.at(-1)!), String(burst.errors), String(burst.eligible.length - burstLatency.length), `webhooks answered p99 ${ms(pct(answers, 99))}; ${burst.deferred} deferred; ${split(burstPages)}`]);
     await settle(label, 'the burst of 500');
     if (values['burst-only']) {
       table('First page (burst only)', ['processes', 'reports', 'p50', 'p99', 'max', 'errors', 'no page within 30 s', ''], firstPageRows);
@@ -339,6 +341,12 @@ process.exit(0);
 
 // ---------------------------------------------------------------------------------------------
 
+/** Where a first page's time went: until the worker claimed it, then the send itself. */
+function split(pages: FirstPages): string {
+  if (pages.latencies.length === 0) return '';
+  return `to the claim p50 ${ms(pct(pages.claimed, 50))}, p99 ${ms(pct(pages.claimed, 99))}; claim → simulator p50 ${ms(pct(pages.sending, 50))}, p99 ${ms(pct(pages.sending, 99))}`;
+}
+
 /** Waits until every kept text is handled and every page and message owed has gone to the simulator; says what was left when it gave up. */
 async function waitForQuiet(timeoutMs = 60_000): Promise<string> {
   const t0 = performance.now();
@@ -357,8 +365,8 @@ async function waitForQuiet(timeoutMs = 60_000): Promise<string> {
 }
 
 /** For each answered eligible report: from its webhook to the first page request (SMS or call) the simulator received. */
-async function firstPageLatencies(reports: readonly SentReport[]): Promise<number[]> {
-  if (reports.length === 0) return [];
+async function firstPageLatencies(reports: readonly SentReport[]): Promise<FirstPages> {
+  if (reports.length === 0) return { latencies: [], claimed: [], sending: [] };
   const phones = reports.map((r) => r.phone);
   await pollUntil(async () => {
     const [row] = await topo.sql<{ n: string }[]>`
@@ -366,8 +374,8 @@ async function firstPageLatencies(reports: readonly SentReport[]): Promise<numbe
       where i.reporter_phone = any(${phones}::text[])`;
     return Number(row!.n) >= reports.length ? true : undefined;
   }, { what: `the first pages of ${reports.length} incidents`, timeoutMs: FIRST_PAGE_WAIT_MS, intervalMs: 200 }).catch(() => undefined);
-  const rows = await topo.sql<{ phone: string; sids: string[] }[]>`
-    select i.reporter_phone as phone, array_agg(n.twilio_sid) as sids from incidents i
+  const rows = await topo.sql<{ phone: string; sids: string[]; claimed: Date[] }[]>`
+    select i.reporter_phone as phone, array_agg(n.twilio_sid) as sids, array_agg(n.claimed_at) as claimed from incidents i
     join notifications n on n.incident_id = i.id and n.kind = 'page' and n.level = 0 and n.round = 0 and n.twilio_sid is not null
     where i.reporter_phone = any(${phones}::text[]) group by i.reporter_phone`;
   const arrived = new Map<string, number>();
@@ -375,11 +383,29 @@ async function firstPageLatencies(reports: readonly SentReport[]): Promise<numbe
   for (const c of topo.sim.calls) arrived.set(c.sid, c.dateCreated.getTime());
   const sentAt = new Map(reports.map((r) => [r.phone, r.sentAt]));
   const latencies: number[] = [];
+  const claimed: number[] = [];
+  const sending: number[] = [];
   for (const row of rows) {
-    const first = Math.min(...row.sids.map((sid) => arrived.get(sid) ?? Infinity));
-    if (Number.isFinite(first)) latencies.push(first - sentAt.get(row.phone)!);
+    const arrivals = row.sids.map((sid) => arrived.get(sid) ?? Infinity);
+    const first = Math.min(...arrivals);
+    if (!Number.isFinite(first)) continue;
+    const sent = sentAt.get(row.phone)!;
+    latencies.push(first - sent);
+    // The first page's claim, by the worker's clock (same machine): the time until then is intake and queue, the rest the send.
+    const claimedAt = new Date(row.claimed[arrivals.indexOf(first)]!).getTime();
+    claimed.push(claimedAt - sent);
+    sending.push(first - claimedAt);
   }
-  return sortedOf(latencies);
+  return { latencies: sortedOf(latencies), claimed: sortedOf(claimed), sending: sortedOf(sending) };
+}
+
+/** The first pages of a phase: webhook → page at the simulator, split at the worker's claim of that page. */
+interface FirstPages {
+  latencies: number[];
+  /** Webhook sent → the page claimed by the worker (intake, the commit, the queue). */
+  claimed: number[];
+  /** Claimed → at the simulator (the `twilio` library's request). */
+  sending: number[];
 }
 
 /**

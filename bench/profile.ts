@@ -40,16 +40,19 @@ let cpuSummary = '';
  * parts: Postgres, Redis, the web and worker processes, the load generator, and this process (the
  * simulator); anything else is `other` (work on the machine that is not the run's).
  */
-function cpuByProcess(): Map<number, { group: string; seconds: number }> {
+function cpuByProcess(): Map<number, { group: string; seconds: number; syscalls: number }> {
   const ticks = 100;
-  const procs: Array<{ pid: number; ppid: number; seconds: number; cmd: string }> = [];
+  const procs: Array<{ pid: number; ppid: number; seconds: number; syscalls: number; cmd: string }> = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.push({ pid, ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / ticks, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+      // Reads and writes (sockets, pipes, files): each message between the processes costs one of each.
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      const syscalls = Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+      procs.push({ pid, ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / ticks, syscalls, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') });
     } catch {
       // Gone meanwhile.
     }
@@ -65,7 +68,7 @@ function cpuByProcess(): Map<number, { group: string; seconds: number }> {
     : workers.has(p.pid) ? 'worker'
     : p.cmd.includes('bench/load.ts') ? 'load generator'
     : 'other';
-  return new Map(procs.map((p) => [p.pid, { group: groupOf(p), seconds: p.seconds }]));
+  return new Map(procs.map((p) => [p.pid, { group: groupOf(p), seconds: p.seconds, syscalls: p.syscalls }]));
 }
 try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
@@ -98,9 +101,13 @@ try {
     for (const r of rows) console.log(`${String(r.total).padStart(7)} ms ${String(r.calls).padStart(7)} calls ${String(r.mean).padStart(8)} ms  ${r.query}`);
   }
   const used = new Map<string, number>();
-  for (const [pid, { group, seconds: s }] of after) used.set(group, (used.get(group) ?? 0) + s - (before.get(pid)?.seconds ?? 0));
+  const calls = new Map<string, number>();
+  for (const [pid, { group, seconds: s, syscalls }] of after) {
+    used.set(group, (used.get(group) ?? 0) + s - (before.get(pid)?.seconds ?? 0));
+    calls.set(group, (calls.get(group) ?? 0) + syscalls - (before.get(pid)?.syscalls ?? 0));
+  }
   const total = [...used.values()].reduce((a, b) => a + b, 0);
-  cpuSummary = [...used].sort((a, b) => b[1] - a[1]).map(([group, s]) => `${group} ${s.toFixed(1)} s (${((1000 * s) / (rate * seconds)).toFixed(2)} ms per webhook)`).join(', ') + `; all ${total.toFixed(1)} s, ${((1000 * total) / (rate * seconds)).toFixed(2)} ms per webhook`;
+  cpuSummary = [...used].sort((a, b) => b[1] - a[1]).map(([group, s]) => `${group} ${s.toFixed(1)} s (${((1000 * s) / (rate * seconds)).toFixed(2)} ms per webhook; ${(calls.get(group)! / (rate * seconds)).toFixed(0)} reads and writes per webhook)`).join(', ') + `; all ${total.toFixed(1)} s, ${((1000 * total) / (rate * seconds)).toFixed(2)} ms per webhook`;
 } finally {
   await topo.close();
 }

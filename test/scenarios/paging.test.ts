@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import twilio from 'twilio';
 import { demo } from '../../src/app/demo-data.js';
 import { engineers, notifications, rotations, timelineEntries } from '../../src/db/schema.js';
 import { startWorld, type World } from '../support/world.js';
 import { stepEscalation } from '../../src/app/escalation-step.js';
 import { jobIds } from '../../src/worker/jobs.js';
+import { DeliveryReporter, recordDeliveryReports } from '../../src/db/delivery-reports.js';
 import { answerRingingCall, callsTo, incident, openIncidentByApi, smsTo, timelineKinds } from './paging-support.js';
 
 const { one, two, lead, admin } = demo.engineers;
@@ -356,5 +357,95 @@ describe('delivery', () => {
     const [failed] = await db.select().from(notifications).where(eq(notifications.id, sms!.id));
     expect(failed).toMatchObject({ status: 'delivered' });
     expect((await statuses()).at(-1)).toBe(`SMS to ${sms!.toPhone} (page): undelivered (error 30%03)`);
+  });
+});
+
+describe('delivery reports that arrive together', () => {
+  /** Two fresh SMS rows on a new incident, being sent: what Twilio's callbacks are about to report on. */
+  const twoRowsBeingSent = async () => {
+    const opened = await openIncidentByApi(w);
+    await w.settle();
+    const db = w.deps.database.db;
+    const [engineer] = await db.select().from(engineers).where(eq(engineers.phone, one.phone));
+    const rows = await db
+      .insert(notifications)
+      .values(
+        [1, 2].map((n) => ({
+          incidentId: opened.id,
+          engineerId: engineer!.id,
+          kind: 'page',
+          channel: 'sms' as const,
+          toPhone: one.phone,
+          fromPhone: demo.numbers.acmeDedicated,
+          body: `page ${n}`,
+          priority: 1,
+          dedupeKey: `together-${opened.id}-${n}`,
+          status: 'sending' as const,
+          notBefore: w.clock.now(),
+        })),
+      )
+      .returning();
+    return { incidentId: opened.id, rows };
+  };
+  const report = (notificationId: number, key: string, status: 'sent' | 'delivered', sid: string) => ({
+    receiptKey: key,
+    answer: '<Response/>',
+    notificationId,
+    sid,
+    status,
+    now: w.clock.now(),
+    timeline: { channel: 'sms' as const, kind: 'delivery_status', body: `SMS to %1$s (%2$s): ${status}`, data: { status } },
+  });
+
+  it('records each as if it came alone: a row reported twice moves once per report, in order; a replay and a late report change nothing', async () => {
+    const { incidentId, rows } = await twoRowsBeingSent();
+    const [a, b] = rows;
+    const results = await recordDeliveryReports(w.deps.database.db, [
+      report(a!.id, `t-${a!.id}-sent`, 'sent', `SMT${a!.id}`),
+      report(a!.id, `t-${a!.id}-delivered`, 'delivered', `SMT${a!.id}`),
+      report(a!.id, `t-${a!.id}-delivered`, 'delivered', `SMT${a!.id}`),
+      report(b!.id, `t-${b!.id}-delivered`, 'delivered', `SMT${b!.id}`),
+      report(b!.id, `t-${b!.id}-sent`, 'sent', `SMT${b!.id}`),
+      report(999_999_999, 't-unknown', 'delivered', 'SMT-unknown'),
+    ]);
+    expect(results.map((r) => r?.id ?? null)).toEqual([a!.id, a!.id, null, b!.id, b!.id, null]);
+    const after = await w.deps.database.db.select().from(notifications).where(inArray(notifications.id, [a!.id, b!.id])).orderBy(notifications.id);
+    expect(after.map((r) => [r.status, r.twilioSid])).toEqual([
+      ['delivered', `SMT${a!.id}`],
+      ['delivered', `SMT${b!.id}`],
+    ]);
+    const entries = await w.deps.database.db
+      .select()
+      .from(timelineEntries)
+      .where(and(eq(timelineEntries.incidentId, incidentId), eq(timelineEntries.kind, 'delivery_status')))
+      .orderBy(timelineEntries.id);
+    const of = (id: number) => entries.filter((e) => (e.data as { notificationId?: number }).notificationId === id).map((e) => e.body);
+    expect(of(a!.id)).toEqual([`SMS to ${one.phone} (page): sent`, `SMS to ${one.phone} (page): delivered`]);
+    expect(of(b!.id)).toEqual([`SMS to ${one.phone} (page): delivered`, `SMS to ${one.phone} (page): sent`]);
+  });
+
+  it('reported together, two that name one SID fail their statement: each is then recorded alone, and neither fails', async () => {
+    const { incidentId, rows } = await twoRowsBeingSent();
+    const [a, b] = rows;
+    const reporter = new DeliveryReporter(w.deps.database.db);
+    const shared = `SMshared${incidentId}`;
+    // Two statements at once at most: the first two asks go alone, the next two together, where the shared SID fails the statement.
+    const recorded = await Promise.all([
+      reporter.record(report(999_999_990, `t-${incidentId}-decoy-1`, 'sent', '')),
+      reporter.record(report(999_999_991, `t-${incidentId}-decoy-2`, 'sent', '')),
+      reporter.record(report(a!.id, `t-${a!.id}-shared`, 'sent', shared)),
+      reporter.record(report(b!.id, `t-${b!.id}-shared`, 'delivered', shared)),
+    ]);
+    expect(recorded.map((r) => r?.id ?? null)).toEqual([null, null, a!.id, b!.id]);
+    const after = await w.deps.database.db.select().from(notifications).where(inArray(notifications.id, [a!.id, b!.id])).orderBy(notifications.id);
+    expect(after.map((r) => r.status)).toEqual(['sent', 'delivered']);
+    // The SID is one Twilio resource: exactly one row holds it.
+    expect(after.filter((r) => r.twilioSid === shared)).toHaveLength(1);
+    const entries = await w.deps.database.db
+      .select()
+      .from(timelineEntries)
+      .where(and(eq(timelineEntries.incidentId, incidentId), eq(timelineEntries.kind, 'delivery_status')));
+    const mine = entries.map((e) => (e.data as { notificationId?: number }).notificationId).filter((id) => id === a!.id || id === b!.id);
+    expect(mine.sort()).toEqual([a!.id, b!.id].sort());
   });
 });

@@ -11,18 +11,15 @@ import { lockIncident } from '../../../app/paging.js';
 import { isUnwantedPageCall } from '../../../app/page-cancel.js';
 import type { Tx } from '../../../db/client.js';
 import { engineers, incidents, notifications, openIncidentStatuses } from '../../../db/schema.js';
-import { recordDeliveryReport } from '../../../db/delivery-reports.js';
+import { DeliveryReporter, recordDeliveryReport, type DeliveryReport } from '../../../db/delivery-reports.js';
+import type { Executor } from '../../../db/client.js';
 import { addTimeline } from '../../../db/timeline.js';
 import { CALL_STATUSES, MESSAGE_STATUSES } from '../../../domain/delivery-status.js';
 import { messages, sayLanguage } from '../../../domain/i18n/index.js';
-import { Admission } from '../../admission.js';
 import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
 
 type NotificationRow = typeof notifications.$inferSelect;
 
-/** Delivery status callbacks handled at once per web process, and how long one waits for its turn before it is handled anyway. */
-const STATUS_CALLBACK_CONCURRENCY = 2;
-const STATUS_CALLBACK_MAX_WAIT_MS = 10_000;
 
 const notificationIdOf = (query: Record<string, string | undefined>) => {
   const n = Number(query.n);
@@ -62,9 +59,11 @@ const EMPTY_VOICE = emptyVoice();
  */
 export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) => {
   const base = deps.config.PUBLIC_BASE_URL;
-  // Delivery reports come in bursts after pages go out: a few at a time, so they never crowd out
-  // customers' texts; one that waits too long is handled all the same (Twilio waits 15 s).
-  const statusReports = { limit: new Admission(STATUS_CALLBACK_CONCURRENCY, STATUS_CALLBACK_MAX_WAIT_MS) };
+  // Delivery reports come in bursts after pages go out: recorded together, a few statements at a
+  // time, they never crowd out customers' texts (see `DeliveryReporter`).
+  const reporter = new DeliveryReporter(deps.database.db);
+  /** On the pool, a report goes with the others arriving meanwhile; in a transaction (a kept request), alone. */
+  const record = (db: Executor, report: DeliveryReport) => (db === deps.database.db ? reporter.record(report) : recordDeliveryReport(db, report));
   const gatherPage = (response: InstanceType<typeof twilio.twiml.VoiceResponse>, n: NotificationRow, language: 'es' | 'en' | 'pt', text: string, attempt: number) => {
     const gather = response.gather({ numDigits: 1, timeout: 8, action: `${base}/twilio/page/keypress?n=${n.id}&try=${attempt}`, method: 'POST', actionOnEmptyResult: true });
     gather.say({ language: sayLanguage(language) }, text);
@@ -172,7 +171,6 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     path: '/twilio/status/message',
     parked: emptyMessaging,
     sid: 'MessageSid',
-    admission: statusReports,
     schema: notificationQuery.extend({ MessageStatus: z.string().min(1) }),
     fallback: () => emptyMessaging(),
     recordOnce: async ({ db, receiptKey, query, params, now }) => {
@@ -180,7 +178,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
       if (id === null) return { twiml: EMPTY_MESSAGING, after: [] };
       const status = MESSAGE_STATUSES[params.MessageStatus as keyof typeof MESSAGE_STATUSES] ?? null;
       const said = `${params.MessageStatus}${params.ErrorCode ? ` (error ${params.ErrorCode})` : ''}`;
-      await recordDeliveryReport(db, {
+      await record(db, {
         receiptKey,
         answer: EMPTY_MESSAGING,
         notificationId: id,
@@ -200,7 +198,6 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
     path: '/twilio/status/call',
     parked: emptyVoice,
     sid: 'CallSid',
-    admission: statusReports,
     schema: notificationQuery.extend({ CallStatus: z.string().min(1) }),
     fallback: () => emptyVoice(),
     recordOnce: async ({ db, receiptKey, query, params, now }) => {
@@ -209,7 +206,7 @@ export const pagingWebhooks = (deps: Deps): FastifyPluginAsync => async (app) =>
       const callStatus = params.CallStatus ?? '';
       const status = CALL_STATUSES[callStatus as keyof typeof CALL_STATUSES] ?? null;
       const said = `${callStatus}${callStatus === 'canceled' ? ' (hung up before it was answered: someone has the incident)' : ''}${params.CallDuration ? `, ${params.CallDuration} s` : ''}`;
-      const row = await recordDeliveryReport(db, {
+      const row = await record(db, {
         receiptKey,
         answer: EMPTY_VOICE,
         notificationId: id,

@@ -24,6 +24,7 @@
  *   npm run bench -- --escalation-only   # the topology and the escalation phases only; prints, RESULTS.md untouched
  *   npm run bench -- --burst-only --no-reads   # the first pages only (one at a time, the burst of 500); prints, RESULTS.md untouched
  *   npm run bench -- --escalation-only --storm-latency 200   # the storm's sends answered 200 ms late, as Twilio's are
+ *   npm run bench -- --via-proxy   # Twilio's webhooks through the proxy in this process, not straight to the web processes
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ import { explainHotQueries, measureReads, type ReadFigure } from './support/read
 import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'burst-only': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'burst-only': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): service settings for this run, e.g. `--env INTAKE_CONCURRENCY=12`. */
 const extraEnv = Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const quick = values.quick!;
@@ -110,6 +111,8 @@ const topo: Topology = await startTopology({
   env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: SEND_RATE, ...extraEnv },
   readyTimeoutMs: 120_000,
   proxyKeepAlive: true,
+  // Twilio's webhooks reach the web processes as through a load balancer on another machine (`--via-proxy`: through this process's proxy).
+  simDirect: !values['via-proxy'],
   ...(process.env.STANDBY_BENCH_LOGS ? { logDir: process.env.STANDBY_BENCH_LOGS } : {}),
 });
 let bare: ChildProcess | undefined;

@@ -21,7 +21,7 @@ import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): more service environment for the web and worker processes. */
 const extraEnv = Object.fromEntries(values.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const burst = Number(values.burst);
@@ -31,7 +31,7 @@ const dir = values.dir!;
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...extraEnv }, readyTimeoutMs: 120_000, proxyKeepAlive: true });
+const topo = await startTopology({ web: 1, workers: 1, durable: true, nodeArgs: values['no-profile'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`], logDir: join(dir, 'logs'), env: { LOG_LEVEL: 'info', SEND_RATE_PER_SECOND: '1000', ...extraEnv }, readyTimeoutMs: 120_000, proxyKeepAlive: true, simDirect: !values['via-proxy'] });
 let result: LoadResult;
 let cpuSummary = '';
 

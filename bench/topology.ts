@@ -50,6 +50,7 @@ import { loadDemoData } from '../src/app/demo-data.js';
 import { createDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { startSimulator, type Simulator } from '../sim/server.js';
+import type { ConnectTo } from '../sim/webhook.js';
 import { startFrontProxy, type FrontProxy } from './front-proxy.js';
 import { pollUntil } from './poll.js';
 
@@ -82,6 +83,14 @@ export interface TopologyOptions {
   readyTimeoutMs?: number;
   /** The proxy pools its connections to the web processes (benchmarks); default a connection per request (see `startFrontProxy`). */
   proxyKeepAlive?: boolean;
+  /**
+   * The simulator sends its webhooks (delivery reports, TwiML fetches) straight to the web
+   * processes, round-robin over those running, as a load balancer on another machine would,
+   * instead of through the proxy in this process (benchmarks: the proxy's hop is not the
+   * service's work, and it shares the machine's two cores). Drills keep the proxy, which is what
+   * they kill web processes behind.
+   */
+  simDirect?: boolean;
 }
 
 /** One service process: a stable name and log file across restarts; a web process keeps its port. */
@@ -204,6 +213,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     const sql = postgres(databaseUrl, { max: 3, onnotice: () => undefined, connection: { application_name: 'topology-observer' } });
     stack.push(() => sql.end({ timeout: 1 }));
 
+    const processes: Process[] = [];
     const proxy: FrontProxy = await startFrontProxy({ keepAlive: options.proxyKeepAlive ?? false });
     stack.push(() => proxy.close());
     const secrets = {
@@ -214,7 +224,14 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     };
     const simLog = createWriteStream(join(logDir, 'sim.log'), { flags: 'a' });
     stack.push(() => new Promise((done) => simLog.end(done)));
+    let nextWeb = 0;
+    const connectTo: ConnectTo = (url) => {
+      if (url.origin !== new URL(proxy.url).origin) return undefined;
+      const ports = processes.filter((p) => p.role === 'web' && p.running && p.port !== undefined).map((p) => p.port!);
+      return ports.length === 0 ? undefined : { host: '127.0.0.1', port: ports[nextWeb++ % ports.length]! };
+    };
     const sim = await startSimulator({
+      ...(options.simDirect ? { connectTo } : {}),
       accountSid: secrets.TWILIO_ACCOUNT_SID,
       authToken: secrets.TWILIO_AUTH_TOKEN,
       serviceBaseUrl: proxy.url,
@@ -235,7 +252,6 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       ...options.env,
     };
 
-    const processes: Process[] = [];
     stack.push(() => Promise.all(processes.map((p) => p.stop())));
     await building;
     const spec = { dir, logDir, env, runner, nodeArgs: options.nodeArgs ?? [], readyTimeoutMs: options.readyTimeoutMs ?? 60_000, proxy };

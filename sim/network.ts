@@ -5,7 +5,7 @@ import { DELIVERY_ERRORS, type MessageDirection, type MessageStatus, type SimMes
 import { Phone, type AnswerPolicy, type PhoneHost, type PhoneKind } from './phone.js';
 import { TrafficLog } from './traffic.js';
 import { parseMessagingTwiml, TwimlError, type HttpMethod } from './twiml.js';
-import { WebhookSender, type WebhookKind, type WebhookRequest, type WebhookResult } from './webhook.js';
+import { WebhookSender, type ConnectTo, type WebhookKind, type WebhookRequest, type WebhookResult } from './webhook.js';
 import { countryOf, newSid, resolveUrl } from './wire.js';
 
 const NOTIFICATIONS: ReadonlySet<WebhookKind> = new Set(['call-status', 'message-status', 'recording-status', 'transcription']);
@@ -36,6 +36,8 @@ export interface NetworkOptions {
   /** Path that receives status callbacks of incoming calls (a number's "call status changes" URL); none by default. */
   voiceStatusPath: string | undefined;
   log: SimLog | undefined;
+  /** Where webhooks are actually sent (see `ConnectTo`); default: where their URLs say. */
+  connectTo?: ConnectTo;
 }
 
 export interface OutboundMessageRequest {
@@ -79,7 +81,7 @@ export class Network implements CallHost, PhoneHost {
     this.standbyNumbers = [...options.standbyNumbers];
     this.serviceBaseUrl = options.serviceBaseUrl.replace(/\/+$/, '');
     this.traffic = new TrafficLog(options.clock);
-    this.#sender = new WebhookSender(options.authToken, this.faults, this.traffic);
+    this.#sender = new WebhookSender(options.authToken, this.faults, this.traffic, options.connectTo);
     this.traffic.subscribe((entry) => {
       this.#log(entry.status !== null && entry.status < 400 ? 'info' : 'warn', `twilio-sim ${entry.channel} ${entry.method} ${entry.url} → ${entry.status ?? entry.error ?? 'no answer'}`, { kind: entry.kind, summary: entry.summary, fault: entry.fault });
       this.changed();

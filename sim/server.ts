@@ -8,6 +8,7 @@ import { registerSimPage } from './page.js';
 import type { Phone } from './phone.js';
 import { registerRestApi } from './rest.js';
 import type { TrafficEntry } from './traffic.js';
+import type { ConnectTo } from './webhook.js';
 
 export type { CallEnd, CallPhase, CallStatus, Recording, Said, SimCall, SimError, TranscriptEntry } from './call.js';
 export type { FaultControls, LatencyOf, RestFailure, WebhookReplay } from './faults.js';
@@ -49,6 +50,11 @@ export interface SimulatorOptions {
    */
   incidentsFeed?: { url: string; token: string };
   log?: SimLog;
+  /**
+   * Where webhooks are actually sent, as a load balancer would choose (see `ConnectTo`); the URLs
+   * and signatures stay the service's. Default: where their URLs say.
+   */
+  connectTo?: ConnectTo;
 }
 
 export interface Simulator {
@@ -94,6 +100,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     voicePath: options.webhookPaths?.voice ?? '/twilio/voice',
     voiceStatusPath: options.webhookPaths?.voiceStatus,
     log: options.log,
+    ...(options.connectTo ? { connectTo: options.connectTo } : {}),
   });
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 1024 * 1024 });

@@ -61,6 +61,7 @@ export class WebhookSender {
     private readonly authToken: string,
     private readonly faults: Faults,
     private readonly traffic: TrafficLog,
+    private readonly connectTo?: ConnectTo,
   ) {}
 
   async deliver(request: WebhookRequest): Promise<WebhookResult> {
@@ -108,7 +109,7 @@ export class WebhookSender {
     const started = performance.now();
     let result: WebhookResult;
     try {
-      const response = await send(url, request.method, headers, body);
+      const response = await send(url, request.method, headers, body, this.connectTo?.(new URL(url)));
       result = { url, status: response.status, ok: response.status >= 200 && response.status < 300, body: response.body, contentType: response.contentType };
     } catch (error) {
       result = { url, status: null, ok: false, body: '', contentType: '', error: error instanceof Error ? error.message : String(error) };
@@ -136,6 +137,13 @@ function targetUrl(request: WebhookRequest): string {
   return url.href;
 }
 
+/**
+ * Where a webhook is actually sent, as a load balancer in front of the service chooses: the host
+ * and port to connect to for this URL, or undefined to connect to the URL's own. The URL, its
+ * Host header and the signature stay the service's.
+ */
+export type ConnectTo = (url: URL) => { host: string; port: number } | undefined;
+
 /** Connections to the service are kept open between webhooks, as Twilio's are. */
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) };
 
@@ -144,13 +152,14 @@ const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), http
  * storm of delivery reports fetch's streams and abort signals cost the simulator more than the
  * service spent answering them.)
  */
-function send(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; body: string; contentType: string }> {
+function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, via?: { host: string; port: number }): Promise<{ status: number; body: string; contentType: string }> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
+  const sent = { ...headers, ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }), ...(via ? { Host: target.host } : {}) };
   return new Promise((resolve, reject) => {
     const outgoing = (secure ? httpsRequest : httpRequest)(
       target,
-      { method, headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, agent: secure ? agents.https : agents.http },
+      { method, headers: sent, agent: secure ? agents.https : agents.http, ...(via ? { host: via.host, hostname: via.host, port: via.port } : {}) },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -59,13 +59,16 @@ export class DeliveryReporter {
   }
 }
 
-/** The reports together; if that fails, each alone. One outcome per report, in order. */
+/** The reports together; if that fails, each alone, in order. One outcome per report, in order. */
 async function recordEach(db: Executor, batch: DeliveryReport[]): Promise<Recorded[]> {
   try {
     return (await recordDeliveryReports(db, batch)).map((row) => ({ row }));
   } catch (error) {
     if (batch.length === 1) return [{ error }];
-    return Promise.all(batch.map((one) => recordDeliveryReport(db, one).then((row) => ({ row }), (e: unknown) => ({ error: e }))));
+    // One after the other: side by side, the two that failed the statement would fail each other again.
+    const outcomes: Recorded[] = [];
+    for (const one of batch) outcomes.push(await recordDeliveryReport(db, one).then((row) => ({ row }), (e: unknown) => ({ error: e })));
+    return outcomes;
   }
 }
 

@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type { Config } from '../config.js';
+import { TwilioHttpClient } from './http.js';
 
 type RequestOptions<T> = import('twilio/lib/base/RequestClient.js').RequestOptions<T>;
 
@@ -8,7 +9,8 @@ export type TwilioClient = ReturnType<typeof twilio>;
 /**
  * The library's own HTTP client, plus one thing it drops: Twilio's `Retry-After` header on 429
  * and 5xx answers. It is copied into the error body's `details.retryAfterSeconds`, where the
- * library's RestException carries it to the sender.
+ * library's RestException carries it to the sender. Used only behind an `HTTP_PROXY` (see
+ * `TwilioHttpClient`).
  */
 class RetryAfterAwareClient extends twilio.RequestClient {
   override async request<TData>(opts: RequestOptions<TData>) {
@@ -33,15 +35,18 @@ class RetryAfterAwareClient extends twilio.RequestClient {
  * production) the REST domain that serves Messages and Calls is pointed there; edge and region are
  * never used for this.
  *
- * Its HTTPS agent keeps a connection to Twilio for every send a worker may have in flight
- * (`SEND_CONCURRENCY`), and keeps them open between bursts: the library's own defaults (20 per
- * host, 5 kept idle) would queue all but 20 sends behind each other and open a new TLS
- * connection for most sends of a burst.
+ * It sends through `TwilioHttpClient` (the library's documented `httpClient` option), which keeps
+ * a connection to Twilio for every send a worker may have in flight (`SEND_CONCURRENCY`) and keeps
+ * them open between bursts: the library's own defaults (20 per host, 5 kept idle) would queue all
+ * but 20 sends behind each other and open a new TLS connection for most sends of a burst. Behind
+ * an `HTTP_PROXY` the library's own client is kept (with the same pool), as it knows the proxy.
  */
 export function createTwilioClient(config: Pick<Config, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_API_BASE_URL' | 'SEND_CONCURRENCY'>): TwilioClient {
   // A few more than the sends in flight: hanging up a page call, or asking Twilio what an earlier attempt sent, need one too.
   const sockets = config.SEND_CONCURRENCY + 10;
-  const httpClient = new RetryAfterAwareClient({ timeout: 15_000, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets, maxFreeSockets: sockets });
+  const httpClient = process.env.HTTP_PROXY
+    ? new RetryAfterAwareClient({ timeout: 15_000, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets, maxFreeSockets: sockets })
+    : (new TwilioHttpClient({ sockets, timeoutMs: 15_000 }) as unknown as InstanceType<typeof twilio.RequestClient>);
   const client = twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, { autoRetry: false, httpClient });
   if (config.TWILIO_API_BASE_URL) client.api.baseUrl = config.TWILIO_API_BASE_URL;
   return client;

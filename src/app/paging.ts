@@ -272,7 +272,6 @@ function planEffect(deps: Pick<Deps, 'config'>, context: IncidentContext, effect
         kind: 'page',
         to: engineer.phone,
         from: context.standbyPhone,
-        priority: sendPriority(incident.severity, 'page'),
         level: effect.level,
         round: effect.round,
         now,
@@ -280,8 +279,8 @@ function planEffect(deps: Pick<Deps, 'config'>, context: IncidentContext, effect
       const key = `page:${incident.id}:${effect.round}:${effect.level}:${engineer.id}`;
       return {
         outbound: [
-          { ...common, channel: 'sms', body: `${m.pageSms(details)}\n${deps.config.PUBLIC_BASE_URL}/ack/${token}`, dedupeKey: `${key}:sms` },
-          { ...common, channel: 'voice', body: m.pageVoice(details), dedupeKey: `${key}:voice` },
+          { ...common, channel: 'sms', priority: sendPriority(incident.severity, 'page', 'sms'), body: `${m.pageSms(details)}\n${deps.config.PUBLIC_BASE_URL}/ack/${token}`, dedupeKey: `${key}:sms` },
+          { ...common, channel: 'voice', priority: sendPriority(incident.severity, 'page', 'voice'), body: m.pageVoice(details), dedupeKey: `${key}:voice` },
         ],
         timeline: ([sms, call]) => [
           {
@@ -309,7 +308,7 @@ function planEffect(deps: Pick<Deps, 'config'>, context: IncidentContext, effect
           to: phone,
           from: context.standbyPhone,
           body: messages(admin.language).engineer.escalationExhausted(pageDetails(context)),
-          priority: sendPriority(incident.severity, 'page'),
+          priority: sendPriority(incident.severity, 'page', channel),
           dedupeKey: `admin:${incident.id}:${phone}:${channel}`,
           now,
         })),

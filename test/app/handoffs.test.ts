@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/client.js';
 import { customers, engineers, escalationPolicies, handoffNotices, notifications, rotations, standbyNumbers } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase } from '../support/database.js';
+import { sendPriority } from '../../src/domain/escalation/send-priority.js';
 
 const MINUTE = 60_000;
 const LOOKBACK = 15 * MINUTE;
@@ -83,7 +84,7 @@ describe('handoff notices', () => {
       body: 'You are on call for rotation Integrations primary from Monday 30 November at 09:00 to Monday 7 December at 09:00.',
       status: 'pending',
     });
-    expect([...a, ...b]).toContainEqual({ type: 'send', notificationId: texts[0]!.id, priority: 4 });
+    expect([...a, ...b]).toContainEqual({ type: 'send', notificationId: texts[0]!.id, priority: sendPriority('high', 'other') });
 
     // A later run inside the lookback sends nothing more.
     expect(await run(new Date(now.getTime() + 5 * MINUTE))).toEqual([]);

@@ -429,7 +429,7 @@ describe('delivery reports that arrive together', () => {
     const [a, b] = rows;
     const reporter = new DeliveryReporter(w.deps.database.db);
     const shared = `SMshared${incidentId}`;
-    // Two statements at once at most: the first two asks go alone, the next two together, where the shared SID fails the statement.
+    // The first ask goes alone; the next ones wait for it and go together, where the shared SID fails their statement.
     const recorded = await Promise.all([
       reporter.record(report(999_999_990, `t-${incidentId}-decoy-1`, 'sent', '')),
       reporter.record(report(999_999_991, `t-${incidentId}-decoy-2`, 'sent', '')),

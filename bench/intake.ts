@@ -339,7 +339,7 @@ const load1 = loadavg();
 const elapsed = (performance.now() - startedAt) / 1000;
 const context = `Run on ${new Date().toISOString().slice(0, 10)} in ${Math.round(elapsed)} s on a ${readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length}-core machine; load average at start ${load0.map((v) => v.toFixed(1)).join(', ')}, at end ${load1.map((v) => v.toFixed(1)).join(', ')} (other work on the machine shares the cores).`;
 console.log(`\n${context}`);
-if (!quick && !values['reads-only'] && !values['escalation-only']) writeResults(context);
+if (!quick && !values['reads-only'] && !values['escalation-only'] && !values['burst-only']) writeResults(context);
 process.exit(0);
 
 // ---------------------------------------------------------------------------------------------

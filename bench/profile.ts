@@ -8,6 +8,8 @@
  *   npm run bench:profile -- --rate 100 --seconds 10
  *
  * `--burst N` sends N eligible reports at once instead (as the bench's burst), and counts per report.
+ * `--closed N` runs a closed loop of N connections for `--seconds` instead (the bench's throughput phase: 32).
+ * `--no-drain` counts the CPU of the load alone and stops the processes right after it (their profiles then cover little more).
  * `--env KEY=VALUE` sets the service's environment. `--no-profile` runs the same load without the profiler (to watch the processes' CPU from outside).
  */
 import { spawn } from 'node:child_process';
@@ -21,10 +23,12 @@ import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, closed: { type: 'string', default: '0' }, 'no-drain': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): more service environment for the web and worker processes. */
 const extraEnv = Object.fromEntries(values.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const burst = Number(values.burst);
+/** `--closed N`: a closed loop of N connections for `--seconds` instead (as the bench's, 32). */
+const closedConnections = Number(values.closed);
 const rate = burst > 0 ? burst : Number(values.rate);
 const seconds = burst > 0 ? 1 : Number(values.seconds);
 const dir = values.dir!;
@@ -73,13 +77,14 @@ function cpuByProcess(): Map<number, { group: string; seconds: number; syscalls:
 try {
   await topo.sql`update escalation_levels set ack_timeout_seconds = 3600`;
   if (process.env.STANDBY_PG_STAT_STATEMENTS) await topo.sql`create extension if not exists pg_stat_statements`;
-  const count = burst > 0 ? burst : Math.ceil(rate * seconds);
+  const count = burst > 0 ? burst : closedConnections > 0 ? 4000 * seconds : Math.ceil(rate * seconds);
   const people = await seedMixCustomers(topo.sql, count + 200, count + 200);
   const job: LoadJob = {
     mode: 'open', rate, durationMs: seconds * 1000, targets: topo.webs.map((w) => `http://127.0.0.1:${w.port}`), publicBaseUrl: topo.url,
     authToken: topo.env.TWILIO_AUTH_TOKEN!, path: '/twilio/sms', to: SHARED_NUMBER, timeoutMs: 15_000,
     people: { eligible: people.eligible.slice(100), outOfScope: people.outOfScope, following: people.eligible.slice(0, 100) },
     ...(burst > 0 ? { mode: 'burst', count: burst, onlyEligible: true } : {}),
+    ...(closedConnections > 0 ? { mode: 'closed', connections: closedConnections } : {}),
   };
   const before = cpuByProcess();
   result = await new Promise<LoadResult>((resolve, reject) => {
@@ -89,12 +94,14 @@ try {
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
     child.stdin.end(JSON.stringify(job));
   });
-  await pollUntil(async () => {
-    const [row] = await topo.sql<{ owed: string }[]>`select (select count(*) from deferred_texts) + (select count(*) from notifications where status in ('pending', 'sending')) as owed`;
-    return Number(row!.owed) === 0 ? true : undefined;
-  }, { what: 'the backlog to drain', timeoutMs: 60_000, intervalMs: 200 });
-  // Late delivery reports.
-  await new Promise((r) => setTimeout(r, 2000));
+  if (!values['no-drain']) {
+    await pollUntil(async () => {
+      const [row] = await topo.sql<{ owed: string }[]>`select (select count(*) from deferred_texts) + (select count(*) from notifications where status in ('pending', 'sending')) as owed`;
+      return Number(row!.owed) === 0 ? true : undefined;
+    }, { what: 'the backlog to drain', timeoutMs: 60_000, intervalMs: 200 });
+    // Late delivery reports.
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const after = cpuByProcess();
   if (process.env.STANDBY_PG_STAT_STATEMENTS) {
     const rows = await topo.sql<{ calls: string; total: number; mean: number; query: string }[]>`select calls, round(total_exec_time + total_plan_time) as total, round((total_exec_time + total_plan_time)::numeric / calls, 3) as mean, left(regexp_replace(query, '\s+', ' ', 'g'), 160) as query from pg_stat_statements order by total_exec_time + total_plan_time desc limit 25`;
@@ -107,13 +114,14 @@ try {
     calls.set(group, (calls.get(group) ?? 0) + syscalls - (before.get(pid)?.syscalls ?? 0));
   }
   const total = [...used.values()].reduce((a, b) => a + b, 0);
-  cpuSummary = [...used].sort((a, b) => b[1] - a[1]).map(([group, s]) => `${group} ${s.toFixed(1)} s (${((1000 * s) / (rate * seconds)).toFixed(2)} ms per webhook; ${(calls.get(group)! / (rate * seconds)).toFixed(0)} reads and writes per webhook)`).join(', ') + `; all ${total.toFixed(1)} s, ${((1000 * total) / (rate * seconds)).toFixed(2)} ms per webhook`;
+  const requests = result.answered;
+  cpuSummary = [...used].sort((a, b) => b[1] - a[1]).map(([group, s]) => `${group} ${s.toFixed(1)} s (${((1000 * s) / requests).toFixed(2)} ms per webhook; ${(calls.get(group)! / requests).toFixed(0)} reads and writes per webhook)`).join(', ') + `; all ${total.toFixed(1)} s, ${((1000 * total) / requests).toFixed(2)} ms per webhook`;
 } finally {
   await topo.close();
 }
 const lat = [...result.latenciesMs].sort((a, b) => a - b);
-console.log(`CPU used from the first webhook until the backlog drained: ${cpuSummary}`);
-console.log(`offered ${rate}/s for ${seconds} s: ${result.answered} answered, ${result.errors} errors, ${result.deferred} deferred; p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(0)} ms, p99 ${lat[Math.ceil(lat.length * 0.99) - 1]?.toFixed(0)} ms`);
+console.log(`CPU used from the first webhook until ${values['no-drain'] ? 'the load ended (the processes then stop: the profiles cover little more)' : 'the backlog drained'}: ${cpuSummary}`);
+console.log(`${closedConnections > 0 ? `closed loop, ${closedConnections} connections` : `offered ${rate}/s`} for ${seconds} s: ${result.answered} answered (${(result.answered / seconds).toFixed(0)}/s), ${result.errors} errors, ${result.deferred} deferred; p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(0)} ms, p99 ${lat[Math.ceil(lat.length * 0.99) - 1]?.toFixed(0)} ms`);
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }

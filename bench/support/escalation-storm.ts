@@ -430,7 +430,7 @@ async function openItems(sql: Sql, items: number): Promise<{ incidents: number[]
   const rows = await sql<{ id: string }[]>`
     insert into notifications (incident_id, engineer_id, kind, channel, to_phone, from_phone, body, priority, level, round, dedupe_key, status, not_before)
     select i.id, ${policy.level2Id}, 'page', ch, ${policy.level2Phone}, (select phone from standby_numbers where customer_id is null order by id limit 1),
-      'Bench: a page due in an hour (cancelled before then)', (case when ch = 'sms' then ${sendPriority('blocker', 'page', 'sms')} else ${sendPriority('blocker', 'page', 'voice')} end), 0, 0, 'bench-reconciler:' || i.id || ':' || ch, 'pending', ${inAnHour.toISOString()}::timestamptz
+      'Bench: a page due in an hour (cancelled before then)', (case when ch = 'sms' then ${sendPriority('blocker', 'page', 'sms')}::int else ${sendPriority('blocker', 'page', 'voice')}::int end), 0, 0, 'bench-reconciler:' || i.id || ':' || ch, 'pending', ${inAnHour.toISOString()}::timestamptz
     from unnest(${incidents}::bigint[]) as i(id), (values ('sms'), ('voice')) as c(ch)
     order by i.id, ch
     limit ${sendCount}

@@ -40,7 +40,7 @@ import type { LoadJob, LoadResult, SentReport } from './load.js';
 import { SHARED_NUMBER, seedMixCustomers, type MixPeople } from './support/mix.js';
 import { generateDataset } from './support/dataset.js';
 import { explainHotQueries, measureReads, type ReadFigure } from './support/reads.js';
-import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
+import { closeEscalationBenchItems, escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'burst-only': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
@@ -137,6 +137,8 @@ try {
     log('reconciler: one pass at a time over 10,000 open items…');
     const pass = await reconcilerAtScale(topo);
     table(pass.title, pass.header, pass.rows, `${pass.note} ${passBacklog}`);
+    const closed = await closeEscalationBenchItems(topo);
+    log(`escalation phases over: ${closed.incidents} incidents resolved and ${closed.notifications} unsent pages cancelled, so the intake phases do not carry them`);
   };
   if (values['escalation-only']) {
     await escalationPhases();
@@ -377,27 +379,32 @@ async function firstPageLatencies(reports: readonly SentReport[]): Promise<First
       where i.reporter_phone = any(${phones}::text[])`;
     return Number(row!.n) >= reports.length ? true : undefined;
   }, { what: `the first pages of ${reports.length} incidents`, timeoutMs: FIRST_PAGE_WAIT_MS, intervalMs: 200 }).catch(() => undefined);
-  const rows = await topo.sql<{ phone: string; sids: string[]; claimed: Date[] }[]>`
-    select i.reporter_phone as phone, array_agg(n.twilio_sid) as sids, array_agg(n.claimed_at) as claimed from incidents i
+  // One row per page (not arrays: how a timestamptz[] comes back depends on the driver having read the array types).
+  const pages = await topo.sql<{ phone: string; sid: string; claimed: number }[]>`
+    select i.reporter_phone as phone, n.twilio_sid as sid, (extract(epoch from n.claimed_at) * 1000)::float8 as claimed from incidents i
     join notifications n on n.incident_id = i.id and n.kind = 'page' and n.level = 0 and n.round = 0 and n.twilio_sid is not null
-    where i.reporter_phone = any(${phones}::text[]) group by i.reporter_phone`;
+    where i.reporter_phone = any(${phones}::text[])`;
   const arrived = new Map<string, number>();
   for (const m of topo.sim.messages) arrived.set(m.sid, m.dateCreated.getTime());
   for (const c of topo.sim.calls) arrived.set(c.sid, c.dateCreated.getTime());
   const sentAt = new Map(reports.map((r) => [r.phone, r.sentAt]));
+  /** Per report, its first page at the simulator and when the worker claimed that page. */
+  const firstOf = new Map<string, { at: number; claimed: number }>();
+  for (const page of pages) {
+    const at = arrived.get(page.sid);
+    if (at === undefined) continue;
+    const seen = firstOf.get(page.phone);
+    if (!seen || at < seen.at) firstOf.set(page.phone, { at, claimed: Number(page.claimed) });
+  }
   const latencies: number[] = [];
   const claimed: number[] = [];
   const sending: number[] = [];
-  for (const row of rows) {
-    const arrivals = row.sids.map((sid) => arrived.get(sid) ?? Infinity);
-    const first = Math.min(...arrivals);
-    if (!Number.isFinite(first)) continue;
-    const sent = sentAt.get(row.phone)!;
-    latencies.push(first - sent);
+  for (const [phone, first] of firstOf) {
+    const sent = sentAt.get(phone)!;
+    latencies.push(first.at - sent);
     // The first page's claim, by the worker's clock (same machine): the time until then is intake and queue, the rest the send.
-    const claimedAt = new Date(row.claimed[arrivals.indexOf(first)]!).getTime();
-    claimed.push(claimedAt - sent);
-    sending.push(first - claimedAt);
+    claimed.push(first.claimed - sent);
+    sending.push(first.at - first.claimed);
   }
   return { latencies: sortedOf(latencies), claimed: sortedOf(claimed), sending: sortedOf(sending) };
 }

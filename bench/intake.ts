@@ -40,7 +40,7 @@ import type { LoadJob, LoadResult, SentReport } from './load.js';
 import { SHARED_NUMBER, seedMixCustomers, type MixPeople } from './support/mix.js';
 import { generateDataset } from './support/dataset.js';
 import { explainHotQueries, measureReads, type ReadFigure } from './support/reads.js';
-import { closeEscalationBenchItems, escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
+import { escalationStorm, reconcilerAtScale } from './support/escalation-storm.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-scale-out': { type: 'boolean', default: false }, 'no-reads': { type: 'boolean', default: false }, 'reads-only': { type: 'boolean', default: false }, 'escalation-only': { type: 'boolean', default: false }, 'burst-only': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, 'storm-latency': { type: 'string', default: '0' }, env: { type: 'string', multiple: true, default: [] } } });
@@ -137,8 +137,6 @@ try {
     log('reconciler: one pass at a time over 10,000 open items…');
     const pass = await reconcilerAtScale(topo);
     table(pass.title, pass.header, pass.rows, `${pass.note} ${passBacklog}`);
-    const closed = await closeEscalationBenchItems(topo);
-    log(`escalation phases over: ${closed.incidents} incidents resolved and ${closed.notifications} unsent pages cancelled, so the intake phases do not carry them`);
   };
   if (values['escalation-only']) {
     await escalationPhases();

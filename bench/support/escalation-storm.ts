@@ -460,23 +460,3 @@ function summary(values: readonly number[]): { p50: number; p99: number; max: nu
 
 const ms = (v: number) => (Number.isNaN(v) ? '–' : Math.abs(v) >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
 
-/**
- * Ends what the escalation phases left open: their incidents resolved, their unsent pages
- * cancelled (written directly, as the phases wrote them), so that later phases do not carry
- * thousands of open items (the worker's reconciler would go over them every pass).
- */
-export async function closeEscalationBenchItems(topo: Topology): Promise<{ incidents: number; notifications: number }> {
-  const [closed] = await topo.sql<{ incidents: string; notifications: string }[]>`
-    with ended as (
-      update incidents set status = 'resolved', resolved_at = now(), resolution = 'bench: escalation phases over', escalation_stopped_at = coalesce(escalation_stopped_at, now()), escalation_next_at = null, updated_at = now()
-      where escalation_policy_id = (select id from escalation_policies where name = ${POLICY} and archived_at is null)
-        and status in ('triggered', 'acknowledged', 'waiting_on_customer')
-      returning id
-    ), cancelled as (
-      update notifications set status = 'canceled', updated_at = now()
-      where incident_id in (select id from ended) and status in ('pending', 'sending')
-      returning id
-    )
-    select (select count(*) from ended) as incidents, (select count(*) from cancelled) as notifications`;
-  return { incidents: Number(closed!.incidents), notifications: Number(closed!.notifications) };
-}

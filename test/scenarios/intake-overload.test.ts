@@ -1,4 +1,8 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggerOptions } from '../../src/logger.js';
+import { pollUntil } from '../../bench/poll.js';
 import { eq } from 'drizzle-orm';
 import { demo } from '../../src/app/demo-data.js';
 import { deferredTexts, incidents, integrations, timelineEntries } from '../../src/db/schema.js';
@@ -15,8 +19,12 @@ let w: World;
 const [ana, bruno] = demo.acme.contacts;
 const acme = demo.numbers.acmeDedicated;
 
+/** What the service logs at info (kept texts' request lines are at debug: one line a second says how many were kept). */
+const lines: string[] = [];
+const logger = pino(loggerOptions('info'), new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+
 beforeAll(async () => {
-  w = await startWorld({ env: { INTAKE_CONCURRENCY: '1', INTAKE_MAX_WAIT_MS: '0' } });
+  w = await startWorld({ env: { INTAKE_CONCURRENCY: '1', INTAKE_MAX_WAIT_MS: '0' }, logger });
 });
 afterAll(async () => {
   await w?.close();
@@ -29,10 +37,15 @@ describe('a text that arrives while every turn is taken', () => {
     const anasText = w.sim.phone(ana!).sendSms(acme, 'BLOCKER salesforce sync down');
     await untilSomeoneWaitsForALock(w);
 
+    const logged = lines.length;
     await w.sim.phone(bruno!).sendSms(acme, 'BLOQUEANTE SAP orders caido');
     const received = await w.sim.phone(bruno!).expectSms(/Recibimos su mensaje/);
     expect(received.direction).toBe('outbound-reply');
     expect(await w.deps.database.db.select().from(deferredTexts)).toHaveLength(1);
+    // The log says a text was kept, once, and not with a line of its own (in a storm, thousands a second).
+    const summary = await pollUntil(() => lines.slice(logged).find((l) => l.includes('kept 1 text(s)')), { what: 'the kept-texts line', timeoutMs: 5000, intervalMs: 20 });
+    expect(JSON.parse(summary)).toMatchObject({ level: 30, kept: 1 });
+    expect(lines.slice(logged).filter((l) => l.includes('POST /twilio/sms'))).toEqual([]);
 
     // Time passes before there is room: the incident still counts from the text's arrival.
     w.clock.advanceMinutes(2);

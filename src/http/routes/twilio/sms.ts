@@ -44,6 +44,7 @@ const STORM = { refusals: 20, windowMs: 250, quietMs: 300 };
 export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
   const admission = new Admission(deps.config.INTAKE_CONCURRENCY, deps.config.INTAKE_MAX_WAIT_MS, STORM);
   const keeper = new TextKeeper(deps.database.db);
+  const keptCount = countKept(deps);
   // Kept texts take turns nobody waits for, at most half of them, so a new text finds one free at once.
   let keptTexts: ReturnType<typeof startKeptTexts> | undefined;
   let unsubscribe = (): unknown => undefined;
@@ -63,6 +64,7 @@ export const smsWebhook = (deps: Deps): FastifyPluginAsync => async (app) => {
         // Nothing is looked up for a busy text: its language is guessed from its words.
         const answer = received.get(guessLanguage(params.Body ?? '') ?? DEFAULT_SMS_LANGUAGE)!;
         await keeper.keep({ receiptKey: key, fromPhone: params.From ?? '', params, answer, receivedAt: now });
+        keptCount();
         keptTexts?.kick();
         return answer;
       },
@@ -95,3 +97,26 @@ const incomingSmsOf = (params: Record<string, string>): IncomingSms => ({ from: 
 
 const webhookAnswerOf = (answer: IncomingSmsAnswer): WebhookAnswer =>
   answer.outcome === 'answered' ? { twiml: reply(answer.replies), after: answer.after, replies: answer.replies } : { twiml: reply([COULD_NOT_READ]), after: [] };
+
+/**
+ * Counts the texts kept (their request lines are at debug) and logs, at most once a second while
+ * texts are being kept, how many were: a storm is one line a second in the log, not thousands.
+ */
+function countKept(deps: Deps): () => void {
+  let kept = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const report = () => {
+    deps.logger.info({ kept, everyMs: KEPT_REPORT_EVERY_MS }, `kept ${kept} text(s) for handling in batches (answered at once: the process was at capacity)`);
+    kept = 0;
+    timer = undefined;
+  };
+  return () => {
+    kept += 1;
+    if (!timer) {
+      timer = setTimeout(report, KEPT_REPORT_EVERY_MS);
+      timer.unref();
+    }
+  };
+}
+
+const KEPT_REPORT_EVERY_MS = 1000;

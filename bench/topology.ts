@@ -225,8 +225,9 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     const simLog = createWriteStream(join(logDir, 'sim.log'), { flags: 'a' });
     stack.push(() => new Promise((done) => simLog.end(done)));
     let nextWeb = 0;
+    const proxyOrigin = new URL(proxy.url).origin;
     const connectTo: ConnectTo = (url) => {
-      if (url.origin !== new URL(proxy.url).origin) return undefined;
+      if (url.origin !== proxyOrigin) return undefined;
       const ports = processes.filter((p) => p.role === 'web' && p.running && p.port !== undefined).map((p) => p.port!);
       return ports.length === 0 ? undefined : { host: '127.0.0.1', port: ports[nextWeb++ % ports.length]! };
     };

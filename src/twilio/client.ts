@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { Config } from '../config.js';
-import { TwilioHttpClient } from './http.js';
+import { bodyWithRetryAfter, TwilioHttpClient } from './http.js';
 
 type RequestOptions<T> = import('twilio/lib/base/RequestClient.js').RequestOptions<T>;
 
@@ -15,17 +15,7 @@ export type TwilioClient = ReturnType<typeof twilio>;
 class RetryAfterAwareClient extends twilio.RequestClient {
   override async request<TData>(opts: RequestOptions<TData>) {
     const response = await super.request<TData>(opts);
-    const retryAfter = response.headers?.['retry-after'];
-    if (response.statusCode >= 400 && retryAfter !== undefined) {
-      const seconds = Number(retryAfter);
-      try {
-        const body = typeof response.body === 'string' ? JSON.parse(response.body) : { ...(response.body as object) };
-        body.details = { ...(body.details ?? {}), retryAfterSeconds: Number.isFinite(seconds) ? seconds : undefined };
-        response.body = JSON.stringify(body) as TData;
-      } catch {
-        // Not JSON: the sender falls back to its own backoff.
-      }
-    }
+    response.body = bodyWithRetryAfter(response.statusCode, response.headers?.['retry-after'], response.body) as TData;
     return response;
   }
 }

@@ -60,7 +60,7 @@ export class TwilioHttpClient {
     const body = opts.data && headers['Content-Type'] === 'application/x-www-form-urlencoded' ? new URLSearchParams(formOf(opts.data)).toString() : undefined;
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     const response = await send(url, opts.method.toUpperCase(), headers, body, url.protocol === 'https:' ? this.agents.https : this.agents.http, opts.timeout ?? this.#timeoutMs);
-    return withRetryAfter(response);
+    return { ...response, body: bodyWithRetryAfter(response.statusCode, response.headers['retry-after'], response.body) as string };
   }
 }
 
@@ -97,17 +97,20 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
   });
 }
 
-/** Twilio's `Retry-After`, copied into the error body's `details.retryAfterSeconds` (left as it is when the body is not JSON). */
-function withRetryAfter(response: TwilioResponse): TwilioResponse {
-  const retryAfter = response.headers['retry-after'];
-  if (response.statusCode < 400 || retryAfter === undefined) return response;
+/**
+ * Twilio's `Retry-After` on a 429 or 5xx, copied into the error body's `details.retryAfterSeconds`
+ * (where the library's `RestException` carries it to the sender); the body as it was otherwise,
+ * or when it is not JSON (the sender then falls back to its own backoff). The body may be text or
+ * already parsed (the library's own client parses it).
+ */
+export function bodyWithRetryAfter(statusCode: number, retryAfter: unknown, body: unknown): unknown {
+  if (statusCode < 400 || retryAfter === undefined) return body;
   const seconds = Number(retryAfter);
   try {
-    const body = JSON.parse(response.body) as { details?: Record<string, unknown> };
-    body.details = { ...(body.details ?? {}), retryAfterSeconds: Number.isFinite(seconds) ? seconds : undefined };
-    return { ...response, body: JSON.stringify(body) };
+    const parsed = (typeof body === 'string' ? JSON.parse(body) : { ...(body as object) }) as { details?: Record<string, unknown> };
+    parsed.details = { ...(parsed.details ?? {}), retryAfterSeconds: Number.isFinite(seconds) ? seconds : undefined };
+    return JSON.stringify(parsed);
   } catch {
-    // Not JSON: the sender falls back to its own backoff.
-    return response;
+    return body;
   }
 }

@@ -20,7 +20,6 @@ import { emptyMessaging, emptyVoice, registerWebhook } from './webhook.js';
 
 type NotificationRow = typeof notifications.$inferSelect;
 
-
 const notificationIdOf = (query: Record<string, string | undefined>) => {
   const n = Number(query.n);
   return Number.isInteger(n) && n > 0 ? n : null;

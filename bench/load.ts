@@ -56,6 +56,8 @@ export interface LoadResult {
   /** Answered with the "received, we will text you" answer of a report kept for later (overload). */
   deferred: number;
   latenciesMs: number[];
+  /** Each answered request: when it was scheduled (ms from the start), its latency, its kind, whether it was deferred. */
+  answers: Array<{ atMs: number; latencyMs: number; kind: MixKind; deferred: boolean }>;
   byKind: Record<MixKind, number>;
   /** Eligible reports that were answered, for the first-page measurements. */
   eligible: SentReport[];
@@ -78,9 +80,10 @@ async function main(): Promise<void> {
 
 async function run(job: LoadJob): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: job.mode === 'closed' ? job.connections : 8000 });
-  const result: LoadResult = { sent: 0, answered: 0, errors: 0, errorSamples: [], deferred: 0, latenciesMs: [], byKind: { eligible: 0, out_of_scope: 0, follow_up: 0 }, eligible: [], elapsedMs: 0, maxInFlight: 0, unanswered: 0 };
+  const result: LoadResult = { sent: 0, answered: 0, errors: 0, errorSamples: [], deferred: 0, latenciesMs: [], answers: [], byKind: { eligible: 0, out_of_scope: 0, follow_up: 0 }, eligible: [], elapsedMs: 0, maxInFlight: 0, unanswered: 0 };
   const next = { eligible: 0, outOfScope: 0, following: 0, index: 0, target: 0 };
   let inFlight = 0;
+  let started = performance.now();
 
   const pick = (): { kind: MixKind; phone: string } => {
     const kind = job.onlyEligible ? 'eligible' : mixKind(next.index++);
@@ -108,8 +111,11 @@ async function run(job: LoadJob): Promise<LoadResult> {
         inFlight--;
         if (outcome.ok && outcome.body !== undefined && !FAILED.test(outcome.body)) {
           result.answered++;
-          result.latenciesMs.push(performance.now() - scheduledAt);
-          if (DEFERRED.test(outcome.body)) result.deferred++;
+          const latencyMs = performance.now() - scheduledAt;
+          result.latenciesMs.push(latencyMs);
+          const deferred = DEFERRED.test(outcome.body);
+          if (deferred) result.deferred++;
+          result.answers.push({ atMs: scheduledAt - started, latencyMs, kind, deferred });
           if (kind === 'eligible') result.eligible.push({ phone, sentAt: sentAtEpoch });
         } else {
           result.errors++;
@@ -134,7 +140,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     });
   };
 
-  const started = performance.now();
+  started = performance.now();
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     pending.add(p);

@@ -23,7 +23,7 @@ import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, closed: { type: 'string', default: '0' }, 'no-drain': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
+const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, closed: { type: 'string', default: '0' }, 'no-drain': { type: 'boolean', default: false }, 'by-second': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
 /** `--env KEY=VALUE` (repeatable): more service environment for the web and worker processes. */
 const extraEnv = Object.fromEntries(values.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const burst = Number(values.burst);
@@ -120,6 +120,17 @@ try {
   await topo.close();
 }
 const lat = [...result.latenciesMs].sort((a, b) => a - b);
+if (values['by-second']) {
+  // When the slow answers came, and of which kind: a warm-up, a pause, or spread evenly.
+  const pct = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+  const seconds = new Map<number, number[]>();
+  for (const a of result.answers) (seconds.get(Math.floor(a.atMs / 1000)) ?? seconds.set(Math.floor(a.atMs / 1000), []).get(Math.floor(a.atMs / 1000))!).push(a.latencyMs);
+  for (const [s, xs] of [...seconds].sort((a, b) => a[0] - b[0])) console.log(`second ${s}: ${xs.length} answered, p50 ${pct(xs, 0.5).toFixed(0)} ms, p99 ${pct(xs, 0.99).toFixed(0)} ms, max ${pct(xs, 1).toFixed(0)} ms`);
+  for (const kind of ['eligible', 'out_of_scope', 'follow_up'] as const) {
+    const xs = result.answers.filter((a) => a.kind === kind && !a.deferred).map((a) => a.latencyMs);
+    console.log(`${kind} (handled at once): ${xs.length}, p50 ${pct(xs, 0.5).toFixed(0)} ms, p99 ${pct(xs, 0.99).toFixed(0)} ms`);
+  }
+}
 console.log(`CPU used from the first webhook until ${values['no-drain'] ? 'the load ended (the processes then stop: the profiles cover little more)' : 'the backlog drained'}: ${cpuSummary}`);
 console.log(`${closedConnections > 0 ? `closed loop, ${closedConnections} connections` : `offered ${rate}/s`} for ${seconds} s: ${result.answered} answered (${(result.answered / seconds).toFixed(0)}/s), ${result.errors} errors, ${result.deferred} deferred; p50 ${lat[Math.floor(lat.length / 2)]?.toFixed(0)} ms, p99 ${lat[Math.ceil(lat.length * 0.99) - 1]?.toFixed(0)} ms`);
 

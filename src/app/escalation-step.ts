@@ -6,6 +6,7 @@ import { whyNoStepDue, type EscalationEffect, type EscalationState } from '../do
 import type { Deps } from './deps.js';
 import { runAfterCommit, type AfterCommit } from './effects.js';
 import { decideEscalation, escalationStateOf, lockDueEscalations, writeEscalationsEffects, type IncidentContext } from './paging.js';
+import { jsonRows } from '../db/json-rows.js';
 
 /**
  * How many due escalation steps one wake-up takes together. When many incidents come due at
@@ -89,7 +90,7 @@ async function stepEach(tx: Tx, deps: Deps, contexts: readonly IncidentContext[]
   await tx.execute(sql`
     update incidents i set escalation_level = s.level, escalation_round = s.round, escalation_next_at = s.next_at,
       escalation_exhausted_at = s.exhausted_at, escalation_stopped_at = s.stopped_at, updated_at = ${now.toISOString()}::timestamptz
-    from jsonb_to_recordset(${JSON.stringify(states)}::jsonb) as s(id bigint, level int, round int, next_at timestamptz, exhausted_at timestamptz, stopped_at timestamptz)
+    from ${jsonRows(states, 'id bigint, level int, round int, next_at timestamptz, exhausted_at timestamptz, stopped_at timestamptz')} as s
     where i.id = s.id`);
   after.push(...(await writeEscalationsEffects(tx, deps, stepped.map((s) => ({ context: s.context, effects: s.effects, engineersById: s.inputs.engineers })), now)));
   return after;

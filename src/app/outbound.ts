@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { AfterCommit } from './effects.js';
+import { jsonRows } from '../db/json-rows.js';
 
 export interface Outbound {
   incidentId: number | null;
@@ -62,8 +63,7 @@ export async function queueOutbounds(tx: Tx, list: readonly Outbound[]): Promise
   const result = await tx.execute<{ ord: number; id: string | null; opted_out: boolean } & Record<string, unknown>>(sql`
     with given as (
       select v.*, v.channel = 'sms' and exists (select 1 from sms_opt_outs s where s.phone = v.to_phone and s.standby_phone = v.from_phone) as opted_out
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(ord int, incident_id bigint, engineer_id bigint, kind text, channel text, to_phone text, from_phone text,
-        body text, priority int, level int, round int, dedupe_key text, now timestamptz)
+      from ${jsonRows(rows, 'ord int, incident_id bigint, engineer_id bigint, kind text, channel text, to_phone text, from_phone text, body text, priority int, level int, round int, dedupe_key text, now timestamptz')} as v
     ), inserted as (
       insert into notifications (incident_id, engineer_id, kind, channel, to_phone, from_phone, body, priority, level, round, dedupe_key, not_before, created_at, updated_at)
       select incident_id, engineer_id, kind, channel, to_phone, from_phone, body, priority, level, round, dedupe_key, now, now, now

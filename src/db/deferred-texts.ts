@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database, Db, Tx } from './client.js';
 import { deferredTexts } from './schema.js';
 import { WriteTogether } from './write-together.js';
+import { jsonRows } from './json-rows.js';
 
 export type DeferredText = typeof deferredTexts.$inferSelect;
 
@@ -49,7 +50,7 @@ async function keepTexts(db: Db, texts: readonly TextToKeep[]): Promise<void> {
     with kept as (
       insert into deferred_texts (receipt_key, from_phone, params, answer, received_at)
       select t.receipt_key, t.from_phone, t.params, t.answer, t.received_at
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(receipt_key text, from_phone text, params jsonb, answer text, received_at timestamptz)
+      from ${jsonRows(rows, 'receipt_key text, from_phone text, params jsonb, answer text, received_at timestamptz')} as t
       where not exists (select 1 from webhook_receipts r where r.key = t.receipt_key)
       on conflict (receipt_key) do nothing
       returning 1

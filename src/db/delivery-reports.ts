@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db, Executor } from './client.js';
 import { WriteTogether } from './write-together.js';
 import { replaceableBy, type NotificationStatus } from '../domain/delivery-status.js';
+import { jsonRows } from './json-rows.js';
 
 /** One delivery status callback from Twilio, as the statement below records it. */
 export interface DeliveryReport {
@@ -138,9 +139,7 @@ async function recordWave(db: Executor, reports: readonly DeliveryReport[]): Pro
   }));
   const rows = await db.execute<{ i: number; id: string; incident_id: string | null; kind: string; channel: string; escalation_stopped_at: string | null }>(sql`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(
-        i int, key text, answer text, notification_id bigint, sid text, status text, replaces text, set_error boolean, error text,
-        at timestamptz, t_kind text, t_channel text, t_body text, t_data jsonb)
+      select * from ${jsonRows(input, 'i int, key text, answer text, notification_id bigint, sid text, status text, replaces text, set_error boolean, error text, at timestamptz, t_kind text, t_channel text, t_body text, t_data jsonb')} as r
     ), receipt as (
       insert into webhook_receipts (key, status_code, content_type, body)
       select key, 200, 'text/xml', answer from input

@@ -2,6 +2,7 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Contract, CustomerFile, Integration, OpenIncident } from '../domain/eligibility/index.js';
 import type { Executor, Tx } from './client.js';
 import { callSessions, contactsLog, contracts, openIncidentStatuses, smsConversations, smsOptOuts, standbyNumbers } from './schema.js';
+import { jsonRows } from './json-rows.js';
 
 export type StandbyNumberRow = typeof standbyNumbers.$inferSelect;
 export type CallSessionRow = typeof callSessions.$inferSelect;
@@ -156,7 +157,7 @@ export async function loadSmsIntakes(db: Executor, asked: readonly SmsIntakeLook
       case when st.id is null then null else json_build_object('id', st.id, 'phone', st.phone, 'label', st.label, 'customerId', st.customer_id,
         'escalationPolicyId', st.escalation_policy_id, 'createdAt', st.created_at, 'updatedAt', st.updated_at) end as standby,
       exists (select 1 from sms_opt_outs o where o.phone = w.from_phone and o.standby_phone = w.standby_phone) as opted_out
-    from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(ord int, standby_phone text, from_phone text, customer_id bigint, code text)
+    from ${jsonRows(wanted, 'ord int, standby_phone text, from_phone text, customer_id bigint, code text')} as w
     left join standby_numbers st on st.phone = w.standby_phone
     left join contacts s on s.phone = w.from_phone
     left join customers k on k.code = w.code
@@ -228,7 +229,7 @@ export async function saveSmsConversations(tx: Tx, list: ReadonlyArray<{ id: num
   const rows = list.map((c) => ({ id: c.id, state: c.state, at: c.now.toISOString() }));
   await tx.execute(sql`
     update sms_conversations c set state = v.state, last_activity_at = v.at
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, state jsonb, at timestamptz)
+    from ${jsonRows(rows, 'id bigint, state jsonb, at timestamptz')} as v
     where c.id = v.id`);
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor } from './client.js';
 import { incidents, notifications, timelineEntries } from './schema.js';
+import { jsonRows } from './json-rows.js';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
@@ -95,8 +96,7 @@ export async function settleSent(db: Executor, sent: readonly SentRow[]): Promis
   await db.execute(sql`
     with sent as (
       select s.*, row_number() over (partition by s.sid order by s.id) = 1 as first_with_sid
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as s(id bigint, sid text, at timestamptz, incident_id bigint, engineer_id bigint, kind text, channel text, body text, data jsonb)
+      from ${jsonRows(rows, 'id bigint, sid text, at timestamptz, incident_id bigint, engineer_id bigint, kind text, channel text, body text, data jsonb')} as s
     ), settled as (
       update ${notifications} n set
         status = case when n.status = 'sending' then 'sent' else n.status end,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import { transaction, type Db, type Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
+import { jsonRows } from './json-rows.js';
 
 export interface WebhookAnswer {
   statusCode: number;
@@ -80,7 +81,7 @@ export async function recordAnswers(tx: Tx, answers: ReadonlyArray<{ key: string
   const rows = answers.map(({ key, answer }) => ({ key, status_code: answer.statusCode, content_type: answer.contentType, body: answer.body }));
   await tx.execute(sql`
     update webhook_receipts r set status_code = v.status_code, content_type = v.content_type, body = v.body
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(key text, status_code int, content_type text, body text)
+    from ${jsonRows(rows, 'key text, status_code int, content_type text, body text')} as v
     where r.key = v.key`);
 }
 

@@ -92,14 +92,14 @@ const FIRST_PAGE_WAIT_MS = 30_000;
 
 if (!values['escalation-only']) {
   log('counting statements per webhook (bench/round-trips.ts, its own Postgres and Redis)…');
-  const roundTrips = await new Promise<Array<[string, number, number | null]>>((resolve, reject) => {
+  const roundTrips = await new Promise<Array<[string, number, number | null, number]>>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/round-trips.ts'), '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.split('\n').find((l) => l.startsWith('[['))!)) : reject(new Error(`round-trips exited ${code}`))));
   });
-  table('Round trips per webhook and per send (deterministic: counted, not timed)', ['request', 'Postgres statements (BEGIN and COMMIT included)', 'Redis commands after commit'], roundTrips.map(([name, pg, redis]) => [name, String(pg), redis === null || Number.isNaN(redis) ? '–' : String(redis)]),
-    'Before this work an eligible report was 35 statements (the follow-up 20, the out-of-scope text 16), sending a page 9 and a delivery report 7 or 8; an eligible report brings two sends and about five delivery reports, so the whole of one went from about 90 statements to about 22. Redis commands count what BullMQ runs inside its scripts too.');
+  table('Round trips per webhook and per send (deterministic: counted, not timed)', ['request', 'Postgres statements (BEGIN and COMMIT included)', 'Postgres round trips', 'Redis commands after commit'], roundTrips.map(([name, pg, redis, waits]) => [name, String(pg), String(waits), redis === null || Number.isNaN(redis) ? '–' : String(redis)]),
+    'Before this work an eligible report was 35 statements (the follow-up 20, the out-of-scope text 16), sending a page 9 and a delivery report 7 or 8; an eligible report brings two sends and about five delivery reports, so the whole of one went from about 90 statements to about 22. Round trips are the writes on the Postgres connections: statements sent together (the last writes of a transaction with its COMMIT, see writeLater) go in one. Redis commands count what BullMQ runs inside its scripts too.');
 }
 
 const SEND_RATE = '1000';

@@ -7,14 +7,13 @@
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
-import { drizzle } from 'drizzle-orm/postgres-js';
+import { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/app/deps.js';
 import { loadDemoData } from '../src/app/demo-data.js';
-import type { Database } from '../src/db/client.js';
+import { createDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import * as schema from '../src/db/schema.js';
 import { buildApp } from '../src/http/app.js';
@@ -28,6 +27,8 @@ import { and, eq } from 'drizzle-orm';
 import { createSender } from '../src/app/send.js';
 import { startSimulator } from '../sim/server.js';
 
+/** The pool size of this count's database client. */
+const POOL = 4;
 const dir = mkdtempSync('/tmp/standby-round-trips-');
 chmodSync(dir, 0o755);
 const pg = await startLocalPostgres({ dataDir: join(dir, 'pg'), persistent: false });
@@ -41,14 +42,29 @@ try {
   const databaseUrl = config.DATABASE_URL;
 
   let statements: string[] = [];
-  const sql = postgres(databaseUrl, { max: 4, onnotice: () => undefined, debug: (_connection, query) => statements.push(query) });
-  const database: Database = { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
+  // Round trips: writes on a Postgres connection after its last answer came in (what waits for
+  // an answer). Statements sent together, pipelined, cost one even when the driver writes them apart.
+  let pgWrites = 0;
+  const pgPort = Number(new URL(databaseUrl).port);
+  const answered = new WeakMap<Socket, boolean>();
+  const write = Socket.prototype.write;
+  Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+    if (this.remotePort === pgPort) {
+      if (!answered.has(this)) this.on('data', () => answered.set(this, true));
+      if (answered.get(this) !== false) pgWrites++;
+      answered.set(this, false);
+      if (process.env.DEBUG_WRITES) console.error('pg write', JSON.stringify(Buffer.from(args[0] as Buffer).toString('latin1').replace(/[^ -~]/g, '.').slice(0, 70)));
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as typeof Socket.prototype.write;
+  // The service's own database client (prepared statements, as in production).
+  const database: Database = createDatabase(databaseUrl, { max: POOL, onStatement: (query) => statements.push(query) });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const schedulerRedis = redis.duplicate({ maxRetriesPerRequest: 1 });
   const scheduler = new Scheduler(schedulerRedis, systemClock);
   const deps: Deps = { config, clock: systemClock, database, redis, logger: createLogger('silent'), scheduler, twilio: createTwilioClient(config) };
   await loadDemoData(database.db, systemClock.now());
-  const people = await seedMixCustomers(sql, 8);
+  const people = await seedMixCustomers(database.sql, 2 + 2 * POOL + 2);
   const app = await buildApp(deps);
   await app.ready();
 
@@ -60,15 +76,24 @@ try {
     const form = signedForm(config, '/twilio/sms', { From: from, To: SHARED_NUMBER, Body: body });
     statements = [];
     const redisBefore = await redisCalls();
+    pgWrites = 0;
+    if (process.env.DEBUG_WRITES) console.error('--- text', body);
     const response = await app.inject({ method: 'POST', url: '/twilio/sms', headers: form.headers, payload: form.payload });
     if (response.statusCode !== 200 || /could not read your message/.test(response.body)) throw new Error(`webhook failed (${response.statusCode}): ${response.body}`);
     // The INFO call itself counts once.
-    return { postgres: statements.length, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] };
+    const writes = pgWrites;
+    return { postgres: statements.length, waits: writes, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] };
   };
 
-  const rows: Array<[string, { postgres: number; redis: number; statements: string[] }]> = [];
-  // Warm up (the first request of a process prepares statements and loads modules).
-  await text(people.eligible[0]!, mixBody('eligible'));
+  const rows: Array<[string, { postgres: number; waits: number; redis: number; statements: string[] }]> = [];
+  // Warm up each kind (the first request of a process loads modules, and a connection's first use
+  // of a statement prepares it, a round trip more: the service's connections are long-lived).
+  // Each of the pool's connections in turn.
+  for (let i = 2; i < 2 + 2 * POOL; i++) {
+    await text(people.eligible[i]!, mixBody('eligible'));
+    await text(people.outOfScope[i]!, mixBody('out_of_scope'));
+    await text(people.eligible[i]!, mixBody('follow_up'));
+  }
   rows.push(['eligible report (opens an incident, pages)', await text(people.eligible[1]!, mixBody('eligible'))]);
   rows.push(['out of scope (no 24x7 contract)', await text(people.outOfScope[0]!, mixBody('out_of_scope'))]);
   rows.push(['follow-up on the open incident', await text(people.eligible[1]!, mixBody('follow_up'))]);
@@ -81,9 +106,10 @@ try {
   const sender = createSender(deps, { id: 'round-trips' });
   for (const page of pages) {
     statements = [];
+    pgWrites = 0;
     const sent = await sender.send(page.id);
     if (sent.outcome !== 'sent') throw new Error(`the page was not sent: ${JSON.stringify(sent)}`);
-    rows.push([`sending one page (${page.channel}), in the worker`, { postgres: statements.length, redis: NaN, statements: [...statements] }]);
+    rows.push([`sending one page (${page.channel}), in the worker`, { postgres: statements.length, waits: pgWrites, redis: NaN, statements: [...statements] }]);
   }
   // A delivery report (Twilio sends ~2 per SMS and ~3 per call).
   const sms = pages.find((p) => p.channel === 'sms')!;
@@ -92,15 +118,16 @@ try {
     const form = signedForm(config, `/twilio/status/message?n=${sms.id}`, { MessageSid: sentSms!.twilioSid!, MessageStatus: 'delivered' });
     statements = [];
     const redisBefore = await redisCalls();
+    pgWrites = 0;
     const response = await app.inject({ method: 'POST', url: `/twilio/status/message?n=${sms.id}`, headers: form.headers, payload: form.payload });
     if (response.statusCode !== 200) throw new Error(`delivery report failed (${response.statusCode}): ${response.body}`);
-    rows.push(['a delivery report (status callback)', { postgres: statements.length, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] }]);
+    rows.push(['a delivery report (status callback)', { postgres: statements.length, waits: pgWrites, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] }]);
   }
 
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows.map(([name, counted]) => [name, counted.postgres, counted.redis])));
-  console.log('| SMS webhook | Postgres statements (BEGIN/COMMIT included) | Redis commands |');
-  console.log('| --- | --- | --- |');
-  for (const [name, counted] of rows) console.log(`| ${name} | ${counted.postgres} | ${Number.isNaN(counted.redis) ? '–' : counted.redis} |`);
+  if (process.argv.includes('--json')) console.log(JSON.stringify(rows.map(([name, counted]) => [name, counted.postgres, counted.redis, counted.waits])));
+  console.log('| SMS webhook | Postgres statements (BEGIN/COMMIT included) | Postgres round trips | Redis commands |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [name, counted] of rows) console.log(`| ${name} | ${counted.postgres} | ${counted.waits} | ${Number.isNaN(counted.redis) ? '–' : counted.redis} |`);
   if (process.argv.includes('--verbose')) {
     for (const [name, counted] of rows) console.log(`\n${name}:\n${counted.statements.map((s, i) => `  ${i + 1}. ${s.replace(/\s+/g, ' ').slice(0, 160)}`).join('\n')}`);
   }

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/client.js';
+import { writeLater, type Tx } from '../db/client.js';
 import {
   addContactsLog,
   addContactsLogs,
@@ -90,7 +90,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
 
   // Write.
   if (expired && expired.step !== 'following_incident' && stored.transcript.length > 0) {
-    await logContact(tx, sms, standby, { reason: 'intake_abandoned', customerId: customerOf(expired), startedAt: expired.startedAt, transcript: stored.transcript, now, extra: { expired: true } });
+    logContact(tx, sms, standby, { reason: 'intake_abandoned', customerId: customerOf(expired), startedAt: expired.startedAt, transcript: stored.transcript, now, extra: { expired: true } });
   }
   const received = transcriptEvent(now, 'sms_in', 'customer', 'sms', sms.body, { messageSid: sms.messageSid, from: sms.from, to: standby.phone });
   // A phone that sent STOP gets no texts from this number; a keyword's own answer still goes (as Twilio's would).
@@ -186,11 +186,12 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   const staysWithIncident = state?.step === 'following_incident' || (state === null && keyword !== null);
   if (incidentId === null && conversation.intake?.step === 'following_incident' && staysWithIncident) incidentId = conversation.incidentId;
   let transcript: TranscriptEvent[] = [];
+  // The last writes go with the COMMIT (`writeLater`): nothing below reads them back.
   if (incidentId !== null) {
     const unwritten = sent.slice(repliesWritten);
-    await addTimeline(tx, onIncident(incidentId, receivedWritten ? unwritten : [received, ...unwritten]));
+    writeLater(tx, addTimeline(tx, onIncident(incidentId, receivedWritten ? unwritten : [received, ...unwritten])));
   } else if (outOfScope) {
-    await logContact(tx, sms, standby, {
+    logContact(tx, sms, standby, {
       reason: outOfScope.reason,
       customerId: outOfScope.customerId,
       integrationId: outOfScope.integrationId,
@@ -205,7 +206,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   } else if (conversation.transcript.length > 0 || keyword === null) {
     // The conversation ended without a decision: out of attempts, or a text that names none of several open incidents.
     const asked = conversation.intake !== null && conversation.intake.step !== 'following_incident';
-    await logContact(tx, sms, standby, {
+    logContact(tx, sms, standby, {
       reason: asked ? 'intake_abandoned' : 'incident_not_identified',
       customerId: customerOf(conversation.intake) ?? files.dialledNumberOwner?.customer.id ?? files.senderOwner?.customer.id ?? null,
       startedAt: conversation.intake?.startedAt ?? now.toISOString(),
@@ -215,10 +216,10 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   }
 
   if (state === null) {
-    await deleteSmsConversation(tx, row.id);
+    writeLater(tx, deleteSmsConversation(tx, row.id));
   } else {
     const next: Conversation = { intake: state, transcript, incidentId: state.step === 'following_incident' ? incidentId : null };
-    await saveSmsConversation(tx, row.id, { ...next }, now);
+    writeLater(tx, saveSmsConversation(tx, row.id, { ...next }, now));
   }
   return { replies: send ? replies : [], after };
 }
@@ -244,8 +245,9 @@ function customerOf(intake: SmsIntakeState | null): number | null {
   return intake && 'customerId' in intake ? intake.customerId : null;
 }
 
-async function logContact(tx: Tx, sms: CustomerSms, standby: StandbyNumberRow, entry: ContactToLog): Promise<void> {
-  await addContactsLog(tx, contactsLogEntry(sms, standby, entry));
+/** Logs the contact with the COMMIT (`writeLater`): nothing reads the log back in the transaction. */
+function logContact(tx: Tx, sms: CustomerSms, standby: StandbyNumberRow, entry: ContactToLog): void {
+  writeLater(tx, addContactsLog(tx, contactsLogEntry(sms, standby, entry)));
 }
 
 interface ContactToLog {
@@ -350,26 +352,23 @@ export async function handleCustomerTextsTogether(
     saved.push({ id: conversationIds.get(i)!, state: { ...conversation }, now: texts[i]!.now });
     answers[i] = { replies: [...result.replies, incidentOpenedReply(effect, incident.id)], after: [] };
   });
-  await addContactsLogs(
-    tx,
-    outOfScope.map(({ i, effect, result, standby, received }) => {
-      answers[i] = { replies: [...result.replies], after: [] };
-      return contactsLogEntry(texts[i]!.sms, standby, {
-        reason: effect.reason,
-        customerId: effect.customerId,
-        integrationId: effect.integrationId,
-        severity: effect.severity,
-        startedAt: effect.firstContactAt.toISOString(),
-        transcript: [received, ...sentOf(i, standby, result.replies)],
-        now: texts[i]!.now,
-        extra: { description: effect.text },
-      });
-    }),
-  );
-  await saveSmsConversations(tx, saved);
-  await deleteSmsConversations(
-    tx,
-    outOfScope.map(({ i }) => conversationIds.get(i)!),
-  );
+  // The last writes go with the COMMIT (`writeLater`): nothing in this transaction reads them back
+  // before its next round trip, which they precede.
+  const logged = outOfScope.map(({ i, effect, result, standby, received }) => {
+    answers[i] = { replies: [...result.replies], after: [] };
+    return contactsLogEntry(texts[i]!.sms, standby, {
+      reason: effect.reason,
+      customerId: effect.customerId,
+      integrationId: effect.integrationId,
+      severity: effect.severity,
+      startedAt: effect.firstContactAt.toISOString(),
+      transcript: [received, ...sentOf(i, standby, result.replies)],
+      now: texts[i]!.now,
+      extra: { description: effect.text },
+    });
+  });
+  writeLater(tx, addContactsLogs(tx, logged));
+  writeLater(tx, saveSmsConversations(tx, saved));
+  writeLater(tx, deleteSmsConversations(tx, outOfScope.map(({ i }) => conversationIds.get(i)!)));
   return { answers, after };
 }

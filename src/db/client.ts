@@ -9,6 +9,8 @@ export interface DatabaseOptions {
   connectTimeoutSeconds?: number;
   /** Send queries as named prepared statements (see `preparing`); off behind a transaction-mode pooler. Default true. */
   prepare?: boolean;
+  /** Called with each statement's text as it is sent (the benchmark counts them). */
+  onStatement?: (text: string) => void;
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}) {
@@ -22,6 +24,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}) {
     connection: { application_name: 'standby' },
     // Off: nothing is prepared, not even the driver's own BEGIN and COMMIT.
     prepare: options.prepare !== false,
+    ...(options.onStatement ? { debug: (_connection: number, text: string) => options.onStatement!(text) } : {}),
   });
   const db = drizzle(preparing(sql, options.prepare !== false), { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
@@ -93,20 +96,62 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** How many times a transaction that deadlocked or failed to serialize runs again before the error surfaces. */
 export const TRANSACTION_RETRIES = 4;
 
+/** The writes each transaction under way sent without waiting (`writeLater`). */
+const writesSentLater = new WeakMap<Tx, Array<Promise<unknown>>>();
+
 /**
  * The one transaction helper: runs `work` in a transaction. A thrown error rolls everything
  * back, so nothing is half-written. A deadlock or serialization failure (40P01, 40001) runs the
  * whole of `work` again, a bounded number of times with a short jittered pause, so `work` must
  * keep its side effects inside the transaction (or return them to run after commit).
+ *
+ * Writes sent with `writeLater` go to Postgres with the COMMIT: if one fails, Postgres has rolled
+ * the transaction back (a COMMIT after a failed statement is a rollback), and this throws that
+ * failure, as if the write had been awaited.
  */
 export async function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    let sentLater: Array<Promise<unknown>> = [];
     try {
-      return await db.transaction(work);
-    } catch (error) {
+      const result = await db.transaction(async (tx) => {
+        sentLater = [];
+        writesSentLater.set(tx, sentLater);
+        const done = await work(tx);
+        // A write refused before it left (the driver could not build it) fails within this turn of
+        // the event loop: the driver sees it before its COMMIT and rolls back. The writes themselves
+        // went out already; their answers are not waited for.
+        if (sentLater.length > 0) await new Promise((resolve) => setImmediate(resolve));
+        return done;
+      });
+      const failedLater = await firstFailure(sentLater);
+      if (failedLater) throw failedLater.reason;
+      return result;
+    } catch (thrown) {
+      // A statement refused because a write sent earlier had failed (25P02): the write's failure is the cause.
+      const failedLater = sqlStateOf(thrown) === '25P02' ? await firstFailure(sentLater) : undefined;
+      const error: unknown = failedLater ? failedLater.reason : thrown;
       const state = sqlStateOf(error);
       if (attempt >= TRANSACTION_RETRIES || state === undefined || !RETRYABLE.has(state)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 20 * (attempt + 1))));
     }
   }
+}
+
+async function firstFailure(writes: ReadonlyArray<Promise<unknown>>): Promise<PromiseRejectedResult | undefined> {
+  return (await Promise.allSettled(writes)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+}
+
+/**
+ * Sends a write of the caller's transaction (from `transaction`) without waiting for its answer:
+ * it goes to Postgres with what follows, the COMMIT included, so a use case's last writes cost
+ * no round trip of their own. The transaction still commits only if the write succeeds, and
+ * `transaction` throws its failure; nothing may depend on its result. `write` is started here,
+ * once (a drizzle query runs each time it is awaited), in the order of the calls.
+ */
+export function writeLater(tx: Tx, write: PromiseLike<unknown>): void {
+  const sentLater = writesSentLater.get(tx);
+  if (!sentLater) throw new Error('writeLater needs a transaction begun by `transaction` (nobody would learn that the write failed)');
+  const started = Promise.resolve(write.then((value) => value));
+  started.catch(() => undefined);
+  sentLater.push(started);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
-import { transaction, type Db, type Tx } from './client.js';
+import { transaction, writeLater, type Db, type Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
 import { jsonRows } from './json-rows.js';
 
@@ -53,10 +53,11 @@ export async function answerOnceIn<E>(
 /** Runs `work` for a receipt this transaction claimed (`claimReceipts`) and records its answer. */
 export async function answerClaimedIn<E>(tx: Tx, key: string, work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>): Promise<{ answer: WebhookAnswer; after: E[] }> {
   const { answer, after } = await work(tx);
-  await tx
-    .update(webhookReceipts)
-    .set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body })
-    .where(eq(webhookReceipts.key, key));
+  // Goes with the COMMIT: nothing reads it back in this transaction.
+  writeLater(
+    tx,
+    tx.update(webhookReceipts).set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body }).where(eq(webhookReceipts.key, key)),
+  );
   return { answer, after };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { transaction, type Database } from '../../src/db/client.js';
+import { transaction, writeLater, type Database } from '../../src/db/client.js';
 import { createTestDatabase } from '../support/database.js';
 
 let database: Database;
@@ -51,5 +51,42 @@ describe('the transaction helper', () => {
       }),
     ).rejects.toThrow();
     expect(runs).toBe(1);
+  });
+
+  it('commits a write sent without waiting for its answer together with the rest', async () => {
+    await transaction(database.db, async (tx) => {
+      await tx.execute(sql`update counters set n = 10 where id = 1`);
+      writeLater(tx, tx.execute(sql`update counters set n = 20 where id = 2`));
+    });
+    const rows = await database.sql<{ n: number }[]>`select n from counters order by id`;
+    expect(rows.map((r) => r.n)).toEqual([10, 20]);
+  });
+
+  it('rolls everything back when a write nobody waited for fails, and throws that failure', async () => {
+    await database.sql`update counters set n = 0`;
+    await expect(
+      transaction(database.db, async (tx) => {
+        await tx.execute(sql`update counters set n = 1 where id = 1`);
+        writeLater(tx, tx.execute(sql`insert into counters values (2, 0)`));
+        writeLater(tx, tx.execute(sql`update counters set n = 1 where id = 2`));
+      }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/insert into counters/), cause: { code: '23505' } });
+    const rows = await database.sql<{ n: number }[]>`select n from counters order by id`;
+    expect(rows.map((r) => r.n)).toEqual([0, 0]);
+  });
+
+  it('throws the failed write rather than the statements refused after it', async () => {
+    await expect(
+      transaction(database.db, async (tx) => {
+        writeLater(tx, tx.execute(sql`insert into counters values (1, 0)`));
+        await tx.execute(sql`update counters set n = 5 where id = 2`);
+      }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/insert into counters/), cause: { code: '23505' } });
+    const rows = await database.sql<{ n: number }[]>`select n from counters where id = 2`;
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('refuses a write sent later outside a transaction (nobody would learn that it failed)', () => {
+    expect(() => writeLater(database.db as never, Promise.resolve())).toThrow(/needs a transaction/);
   });
 });

@@ -3,7 +3,7 @@ import twilio from 'twilio';
 import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
-import { transaction, type Executor, type Tx } from '../../../db/client.js';
+import { transaction, writeLater, type Executor, type Tx } from '../../../db/client.js';
 import { answerClaimedIn, answerOnceIn, claimReceipts, receiptKey, recordAnswers } from '../../../db/webhook-receipts.js';
 import { isDatabaseUnavailable } from '../../../db/client.js';
 import type { Admission } from '../../admission.js';
@@ -285,6 +285,7 @@ export async function handleKeptWebhooks(tx: Tx, deps: Deps, webhooks: readonly 
   }
   const queued = await queueOutbounds(tx, texts);
   after.push(...queued.flatMap((q) => q.after));
-  await recordAnswers(tx, answered);
+  // With the COMMIT: nothing reads the answers back in this transaction.
+  writeLater(tx, recordAnswers(tx, answered));
   return after;
 }

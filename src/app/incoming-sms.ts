@@ -6,6 +6,8 @@ import type { Deps } from './deps.js';
 import type { AfterCommit } from './effects.js';
 import { handleEngineerSms } from './engineer-sms.js';
 import { handleCustomerSms, handleCustomerTextsTogether, type CustomerSmsAt } from './intake-sms.js';
+import { loadSmsIntake, lockCustomerConversation } from '../db/intake.js';
+import { smsCustomerLookups } from '../domain/sms/index.js';
 
 /** A text to a standby number as Twilio reports it (phones as Twilio wrote them). */
 export interface IncomingSms {
@@ -29,12 +31,20 @@ export async function handleIncomingSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   const from = normalisePhone(sms.from);
   const to = normalisePhone(sms.to);
   if (!from.ok || !to.ok) return { outcome: 'unreadable' };
-  const [engineer] = await tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt)));
+  // Sent together, in this order, for one round trip: the customer's conversation (locked; none
+  // for an engineer's phone), the files a first text reads (loaded after the lock, so they see what
+  // a text from the same phone committed meanwhile), and whose phone it is.
+  const fresh = smsCustomerLookups(null, sms.body, now);
+  const locking = lockCustomerConversation(tx, from.e164, to.e164, now);
+  const loading = loadSmsIntake(tx, to.e164, { from: from.e164, ...fresh });
+  const finding = tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt))).execute();
+  const [row, files, [engineer]] = await Promise.all([locking, loading, finding]);
   if (engineer) {
     const answer = await handleEngineerSms(tx, deps, engineer, sms.body, sms.messageSid, now);
     return { outcome: 'answered', replies: answer.reply ? [answer.reply] : [], after: answer.after };
   }
-  const answer = await handleCustomerSms(tx, deps, { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid }, now);
+  if (!row) throw new Error(`no conversation was locked for ${from.e164}, who is not an engineer`);
+  const answer = await handleCustomerSms(tx, deps, { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid }, now, { row, files: { lookups: fresh, files } });
   return { outcome: 'answered', replies: answer.replies, after: answer.after };
 }
 

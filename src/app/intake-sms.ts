@@ -13,6 +13,7 @@ import {
   saveSmsConversation,
   saveSmsConversations,
   type ContactsLogEntry,
+  type SmsConversationRow,
   type SmsIntakeFiles,
   type StandbyNumberRow,
 } from '../db/intake.js';
@@ -44,6 +45,16 @@ export interface CustomerSms {
   messageSid: string;
 }
 
+/**
+ * What the caller loaded for a customer's text already, after the conversation's lock in the
+ * same transaction: the locked conversation, and the files for some lookups (used when they are
+ * the lookups the conversation asks for).
+ */
+export interface CustomerSmsLoaded {
+  row: SmsConversationRow;
+  files?: { lookups: { customerId: number | null; code: string | null }; files: SmsIntakeFiles };
+}
+
 export interface CustomerSmsAnswer {
   /** Texts to answer with now, in order (sent inline as TwiML `<Message>`). */
   replies: string[];
@@ -72,16 +83,20 @@ interface Conversation {
  * incident exists yet, or in the contacts log when the conversation ends without one (out of
  * scope, abandoned, or an incident that could not be told apart).
  */
-export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms: CustomerSms, now: Date): Promise<CustomerSmsAnswer> {
+export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms: CustomerSms, now: Date, loaded?: CustomerSmsLoaded): Promise<CustomerSmsAnswer> {
   // Load: the conversation first (its lock makes two texts from one phone take turns, and what is
   // read next sees what the other committed), then in one statement everything the decision reads.
-  const row = await lockSmsConversation(tx, sms.from, sms.to, now);
+  const row = loaded?.row ?? (await lockSmsConversation(tx, sms.from, sms.to, now));
   const stored = parseConversation(row.state);
   // Left mid-question for 30 minutes: the next text starts afresh (what was said is logged below).
   const expired = stored.intake !== null && isConversationExpired(stored.intake, now) ? stored.intake : null;
   const conversation: Conversation = expired ? { intake: null, transcript: [], incidentId: null } : stored;
   const lookups = smsCustomerLookups(conversation.intake, sms.body, now);
-  const files = await loadSmsIntake(tx, sms.to, { from: sms.from, customerId: lookups.customerId, code: lookups.code });
+  // Files loaded with the lock for the same lookups are these files (a first text's, most often).
+  const files =
+    loaded?.files && loaded.files.lookups.customerId === lookups.customerId && loaded.files.lookups.code === lookups.code
+      ? loaded.files.files
+      : await loadSmsIntake(tx, sms.to, { from: sms.from, customerId: lookups.customerId, code: lookups.code });
   const standby = files.standby;
   if (!standby) throw new Error(`${sms.to} is not a standby number; the SMS webhook is misconfigured`);
 

@@ -219,6 +219,32 @@ export async function lockSmsConversations(tx: Tx, asked: ReadonlyArray<{ custom
   return asked.map((c) => byKey.get(key(c))!);
 }
 
+/**
+ * `lockSmsConversation` for a text whose sender may be an engineer, in one statement: the
+ * conversation of a customer's phone (locked, created when there is none), or undefined for the
+ * phone of an engineer (not archived), for whom nothing is written. Sent without waiting for the
+ * engineer lookup, so a text costs one round trip for both.
+ */
+export async function lockCustomerConversation(tx: Tx, customerPhone: string, standbyPhone: string, now: Date): Promise<SmsConversationRow | undefined> {
+  const at = now.toISOString();
+  const [row] = await tx.execute<{ id: string; customer_phone: string; standby_phone: string; state: Record<string, unknown>; last_activity_at: string; created_at: string }>(sql`
+    insert into sms_conversations (customer_phone, standby_phone, state, last_activity_at, created_at)
+    select ${customerPhone}, ${standbyPhone}, '{}'::jsonb, ${at}::timestamptz, ${at}::timestamptz
+    where not exists (select 1 from engineers e where e.phone = ${customerPhone} and e.archived_at is null)
+    -- Updating nothing still takes the row lock, like select … for update.
+    on conflict (customer_phone, standby_phone) do update set customer_phone = excluded.customer_phone
+    returning id, customer_phone, standby_phone, state, last_activity_at, created_at`);
+  if (!row) return undefined;
+  return {
+    id: Number(row.id),
+    customerPhone: row.customer_phone,
+    standbyPhone: row.standby_phone,
+    state: row.state,
+    lastActivityAt: new Date(row.last_activity_at),
+    createdAt: new Date(row.created_at),
+  };
+}
+
 export async function saveSmsConversation(tx: Tx, id: number, state: Record<string, unknown>, now: Date): Promise<void> {
   await tx.update(smsConversations).set({ state, lastActivityAt: now }).where(eq(smsConversations.id, id));
 }

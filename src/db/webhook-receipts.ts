@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
-import { transaction, writeLater, type Db, type Tx } from './client.js';
+import { transaction, writeLater, type Db, type Executor, type Tx } from './client.js';
 import { webhookReceipts } from './schema.js';
 import { jsonRows } from './json-rows.js';
 
@@ -43,11 +43,51 @@ export async function answerOnceIn<E>(
 ): Promise<{ answer: WebhookAnswer; after: E[]; replay: boolean }> {
   // The unique key blocks a concurrent duplicate here until this transaction ends.
   const claimed = await claimReceipts(tx, [key]);
-  if (claimed.size === 0) {
-    const [stored] = await tx.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
-    return { answer: { statusCode: stored!.statusCode, contentType: stored!.contentType, body: stored!.body }, after: [], replay: true };
-  }
+  if (claimed.size === 0) return { answer: await storedAnswer(tx, key), after: [], replay: true };
   return { ...(await answerClaimedIn(tx, key, work)), replay: false };
+}
+
+/** The answer a delivery's receipt holds (the delivery was handled). */
+export async function storedAnswer(db: Executor, key: string): Promise<WebhookAnswer> {
+  const [stored] = await db.select().from(webhookReceipts).where(eq(webhookReceipts.key, key));
+  if (!stored) throw new Error(`no receipt for ${key}`);
+  return { statusCode: stored.statusCode, contentType: stored.contentType, body: stored.body };
+}
+
+/** Thrown out of a transaction by `answerOnceAlongIn` for a replay: its caller answers `storedAnswer`. */
+export class WebhookReplayed extends Error {
+  constructor(readonly key: string) {
+    super(`webhook ${key} was handled already`);
+  }
+}
+
+/**
+ * `answerOnceIn` with the claim sent together with `work`'s first statements, one round trip for
+ * both: `work` runs before the claim is known. A replay (the receipt existed, or a concurrent
+ * duplicate committed it while this waited) throws `WebhookReplayed`, which rolls back all that
+ * `work` wrote; the caller answers the stored answer. `work` must keep its effects inside the
+ * transaction (or return them to run after commit), as `transaction` requires.
+ */
+export async function answerOnceAlongIn<E>(
+  tx: Tx,
+  key: string,
+  work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>,
+): Promise<{ answer: WebhookAnswer; after: E[] }> {
+  const claiming = claimReceipts(tx, [key]);
+  claiming.catch(() => undefined);
+  const done = await work(tx).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  // Thrown first: a failed claim fails what followed it (the transaction is aborted).
+  if ((await claiming).size === 0) throw new WebhookReplayed(key);
+  if (!done.ok) throw done.error;
+  const { answer, after } = done.value;
+  writeLater(
+    tx,
+    tx.update(webhookReceipts).set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body }).where(eq(webhookReceipts.key, key)),
+  );
+  return { answer, after };
 }
 
 /** Runs `work` for a receipt this transaction claimed (`claimReceipts`) and records its answer. */

@@ -30,6 +30,18 @@ export interface WorkerOptions {
 export const UPKEEP_TICK_MS = 1000;
 
 /**
+ * The send rate as BullMQ's limiter counts it: in windows of a tenth of a second (or of one send,
+ * below ten a second), not of a second. Within a window, the sends waiting go in priority order;
+ * with a one-second window, the customer notices queued early in a burst took the second's whole
+ * budget before the pages of texts handled a moment later were queued, and those pages waited
+ * for the next second.
+ */
+export function sendLimiter(perSecond: number): { max: number; duration: number } {
+  const duration = Math.max(100, Math.round(1000 / perSecond));
+  return { max: Math.max(1, Math.round((perSecond * duration) / 1000)), duration };
+}
+
+/**
  * Starts the `worker` role: BullMQ workers for escalation wake-ups and sends (rate limited across
  * all workers at `SEND_RATE_PER_SECOND`; Blocker pages first by priority; as many in flight as
  * `SEND_CONCURRENCY`, so a slow Twilio does not cap the rate), and the upkeep timer, which does
@@ -60,7 +72,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
       connection,
       prefix,
       concurrency: options.concurrency ?? deps.config.SEND_CONCURRENCY,
-      limiter: { max: Math.max(1, Math.round(deps.config.SEND_RATE_PER_SECOND)), duration: 1000 },
+      limiter: sendLimiter(deps.config.SEND_RATE_PER_SECOND),
     },
   );
 

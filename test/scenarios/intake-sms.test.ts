@@ -241,3 +241,12 @@ describe('a conversation left alone', () => {
     expect(await db().select().from(smsConversations).where(eq(smsConversations.customerPhone, '+5491150000780'))).toHaveLength(1);
   });
 });
+
+describe('an engineer texting the standby number', () => {
+  it('gets the engineer commands, and starts no customer conversation', async () => {
+    const engineer = w.sim.phone(demo.engineers.one.phone);
+    await engineer.sendSms(demo.numbers.shared, 'HELP');
+    await engineer.expectSms(/ACK/);
+    expect(await db().select().from(smsConversations).where(eq(smsConversations.customerPhone, demo.engineers.one.phone))).toEqual([]);
+  });
+});

@@ -82,6 +82,8 @@ function smsRoute(deps: Deps): WebhookRoute {
     // Said in every language: without Postgres we do not know whose phone this is.
     parked: () => reply([LANGUAGES.map((language) => messages(language).sms.receivedDuringOutage()).join(' / ')]),
     handle: async (ctx) => webhookAnswerOf(await handleIncomingSms(ctx.tx, deps, incomingSmsOf(ctx.params), ctx.now)),
+    // A text's handling keeps its effects in the transaction: its claim goes with its first statements.
+    claimAlong: true,
     handleTogether: async (tx, requests) => {
       const together = await handleIncomingTexts(
         tx,

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { enqueueAfterCommit, type AfterCommit } from '../../../app/effects.js';
 import { transaction, writeLater, type Executor, type Tx } from '../../../db/client.js';
-import { answerClaimedIn, answerOnceIn, claimReceipts, receiptKey, recordAnswers } from '../../../db/webhook-receipts.js';
+import { answerClaimedIn, answerOnceAlongIn, answerOnceIn, claimReceipts, receiptKey, recordAnswers, storedAnswer, WebhookReplayed } from '../../../db/webhook-receipts.js';
 import { isDatabaseUnavailable } from '../../../db/client.js';
 import type { Admission } from '../../admission.js';
 import { queueOutbounds, type Outbound } from '../../../app/outbound.js';
@@ -55,6 +55,13 @@ export interface WebhookRoute {
   parked?: (params: Record<string, string>) => string;
   /** Handles the request inside one transaction with its receipt (which the framework writes). */
   handle?: (ctx: WebhookContext) => Promise<WebhookAnswer>;
+  /**
+   * With `handle`: the receipt's claim goes to Postgres with `handle`'s first statements (one round
+   * trip), so `handle` runs before it is known whether the request is a replay; a replay rolls back
+   * what `handle` wrote and gets the stored answer (`answerOnceAlongIn`). For hot routes whose
+   * handling keeps every effect in the transaction or after commit.
+   */
+  claimAlong?: boolean;
   /**
    * With `handle`, for kept requests handled many at a time (see `handleKeptWebhooks`): handles
    * several in the caller's transaction, each at its arrival instant, and answers each; null for
@@ -119,7 +126,13 @@ interface Delivery {
 /** Runs a delivery once (receipt), in one transaction (or its one statement); on a replay, queues its replies as texts. */
 async function deliver(deps: Deps, route: WebhookRoute, sid: string, d: Delivery) {
   if (route.recordOnce) return recordOnceIn(deps.database.db, route, sid, d);
-  return transaction(deps.database.db, (tx) => deliverIn(tx, deps, route, sid, d));
+  try {
+    return await transaction(deps.database.db, (tx) => deliverIn(tx, deps, route, sid, d));
+  } catch (error) {
+    // Handled already (see `claimAlong`): what it wrote was rolled back; the first answer stands.
+    if (error instanceof WebhookReplayed) return { answer: await storedAnswer(deps.database.db, error.key), after: [], replay: true };
+    throw error;
+  }
 }
 
 /** A `recordOnce` route's delivery: its one statement writes the receipt too. */
@@ -142,7 +155,8 @@ async function deliverIn(tx: Tx, deps: Deps, route: WebhookRoute, sid: string, d
     after.push(...queued.flatMap((q) => q.after));
     return { answer: { statusCode: 200, contentType: 'text/xml', body: answer.twiml }, after };
   };
-  return claimed ? { ...(await answerClaimedIn(tx, key, work)), replay: false } : answerOnceIn(tx, key, work);
+  if (claimed) return { ...(await answerClaimedIn(tx, key, work)), replay: false };
+  return route.claimAlong ? { ...(await answerOnceAlongIn(tx, key, work)), replay: false } : answerOnceIn(tx, key, work);
 }
 
 /** The answers of a request handled after its sender was answered (kept, parked), as texts to them. */

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Deps } from './app/deps.js';
-import { createDatabase } from './db/client.js';
+import { createDatabase, openConnections } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { buildApp, type App } from './http/app.js';
 import type { Logger } from './logger.js';
@@ -27,6 +27,7 @@ export interface RunningService {
 export async function startService(config: Config, options: { clock: Clock; logger: Logger; host?: string; simPageUrl?: string; devAdminToken?: string }): Promise<RunningService> {
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, prepare: config.DATABASE_PREPARE });
+  await openConnections(database, config.DATABASE_POOL_SIZE);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   // Its own connection that gives up quickly: a request must not hang on Redis (workers block on theirs).
   const schedulerRedis = redis.duplicate({ maxRetriesPerRequest: 1, commandTimeout: 3000 });

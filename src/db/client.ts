@@ -64,6 +64,15 @@ function preparing<T extends postgres.Sql<Record<string, never>>>(sql: T, prepar
 }
 
 export type Database = ReturnType<typeof createDatabase>;
+
+/**
+ * Opens `count` connections of the pool now, as many queries at once (the driver opens one when a
+ * query finds none free): the first requests after a start or a deploy do not each wait for a
+ * connection (a TCP and SCRAM handshake, and a new Postgres backend).
+ */
+export async function openConnections(database: Database, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, () => database.sql`select 1`));
+}
 export type Db = Database['db'];
 /** A transaction handle; repositories take this (or a `Db`) so they run inside the caller's transaction. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -29,17 +29,6 @@ export interface WorkerOptions {
 /** How often the upkeep timer ticks (heartbeat; then whatever upkeep turn is due). */
 export const UPKEEP_TICK_MS = 1000;
 
-/**
- * The send rate as BullMQ's limiter counts it: in windows of a tenth of a second (or of one send,
- * below ten a second), not of a second. Within a window, the sends waiting go in priority order;
- * with a one-second window, the customer notices queued early in a burst took the second's whole
- * budget before the pages of texts handled a moment later were queued, and those pages waited
- * for the next second.
- */
-export function sendLimiter(perSecond: number): { max: number; duration: number } {
-  const duration = Math.max(100, Math.round(1000 / perSecond));
-  return { max: Math.max(1, Math.round((perSecond * duration) / 1000)), duration };
-}
 
 /**
  * Starts the `worker` role: BullMQ workers for escalation wake-ups and sends (rate limited across
@@ -72,7 +61,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions = {}): Prom
       connection,
       prefix,
       concurrency: options.concurrency ?? deps.config.SEND_CONCURRENCY,
-      limiter: sendLimiter(deps.config.SEND_RATE_PER_SECOND),
+      limiter: { max: Math.max(1, Math.round(deps.config.SEND_RATE_PER_SECOND)), duration: 1000 },
     },
   );
 

@@ -29,7 +29,6 @@ export interface WorkerOptions {
 /** How often the upkeep timer ticks (heartbeat; then whatever upkeep turn is due). */
 export const UPKEEP_TICK_MS = 1000;
 
-
 /**
  * Starts the `worker` role: BullMQ workers for escalation wake-ups and sends (rate limited across
  * all workers at `SEND_RATE_PER_SECOND`; Blocker pages first by priority; as many in flight as

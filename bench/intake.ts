@@ -37,6 +37,7 @@ import { freePort } from '../scripts/local/net.js';
 import { pollUntil } from './poll.js';
 import { startTopology, type Topology } from './topology.js';
 import type { LoadJob, LoadResult, SentReport } from './load.js';
+import { latenciesBySecond, pct, sortedOf } from './support/stats.js';
 import { SHARED_NUMBER, seedMixCustomers, type MixPeople } from './support/mix.js';
 import { generateDataset } from './support/dataset.js';
 import { explainHotQueries, measureReads, type ReadFigure } from './support/reads.js';
@@ -53,9 +54,7 @@ const startedAt = performance.now();
 const load0 = loadavg();
 const log = (line: string) => console.error(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0)} s] ${line}`);
 
-const pct = (sorted: readonly number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!);
 const ms = (v: number) => (Number.isNaN(v) ? '–' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-const sortedOf = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 
 interface Row {
   cells: string[];
@@ -99,7 +98,7 @@ if (!values['escalation-only']) {
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.split('\n').find((l) => l.startsWith('[['))!)) : reject(new Error(`round-trips exited ${code}`))));
   });
   table('Round trips per webhook and per send (deterministic: counted, not timed)', ['request', 'Postgres statements (BEGIN and COMMIT included)', 'Postgres round trips', 'Redis commands after commit'], roundTrips.map(([name, pg, redis, waits]) => [name, String(pg), String(waits), redis === null || Number.isNaN(redis) ? '–' : String(redis)]),
-    'Before this work an eligible report was 35 statements (the follow-up 20, the out-of-scope text 16), sending a page 9 and a delivery report 7 or 8; an eligible report brings two sends and about five delivery reports, so the whole of one went from about 90 statements to about 22. Round trips are the writes on the Postgres connections: statements sent together (the last writes of a transaction with its COMMIT, see writeLater) go in one. Redis commands count what BullMQ runs inside its scripts too.');
+    'Before this work an eligible report was 35 statements (the follow-up 20, the out-of-scope text 16), sending a page 9 and a delivery report 7 or 8; an eligible report brings two sends and about five delivery reports, so the whole of one went from about 90 statements to about 22. Round trips are the writes on the Postgres connections: statements sent together (the last writes of a transaction with its COMMIT, see writeLater) go in one; a send and a delivery report are counted on the first use of their statement on a connection, which costs a round trip more (Postgres describes it before it is prepared). Redis commands count what BullMQ runs inside its scripts too.');
 }
 
 const SEND_RATE = '1000';
@@ -359,9 +358,7 @@ function split(pages: FirstPages): string {
 /** Waits until every kept text is handled and every page and message owed has gone to the simulator; says what was left when it gave up. */
 /** Each second's p99 of an open loop (by scheduled send time), as "12 ms": where a tail sits. */
 function bySecond(result: LoadResult): string[] {
-  const seconds: number[][] = [];
-  for (const a of result.answers) (seconds[Math.floor(a.atMs / 1000)] ??= []).push(a.latencyMs);
-  return seconds.map((xs) => ms(pct(sortedOf(xs), 99)));
+  return latenciesBySecond(result).map((xs) => ms(pct(xs, 99)));
 }
 
 async function waitForQuiet(timeoutMs = 60_000): Promise<string> {

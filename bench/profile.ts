@@ -21,6 +21,7 @@ import type { LoadJob, LoadResult } from './load.js';
 import { SHARED_NUMBER, seedMixCustomers } from './support/mix.js';
 import { startTopology } from './topology.js';
 import { pollUntil } from './poll.js';
+import { latenciesBySecond, pct, sortedOf } from './support/stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { burst: { type: 'string', default: '0' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, dir: { type: 'string', default: '/tmp/standby-profiles' }, top: { type: 'string', default: '25' }, 'no-profile': { type: 'boolean', default: false }, 'via-proxy': { type: 'boolean', default: false }, closed: { type: 'string', default: '0' }, 'no-drain': { type: 'boolean', default: false }, 'by-second': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } } });
@@ -122,13 +123,10 @@ try {
 const lat = [...result.latenciesMs].sort((a, b) => a - b);
 if (values['by-second']) {
   // When the slow answers came, and of which kind: a warm-up, a pause, or spread evenly.
-  const pct = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
-  const seconds = new Map<number, number[]>();
-  for (const a of result.answers) (seconds.get(Math.floor(a.atMs / 1000)) ?? seconds.set(Math.floor(a.atMs / 1000), []).get(Math.floor(a.atMs / 1000))!).push(a.latencyMs);
-  for (const [s, xs] of [...seconds].sort((a, b) => a[0] - b[0])) console.log(`second ${s}: ${xs.length} answered, p50 ${pct(xs, 0.5).toFixed(0)} ms, p99 ${pct(xs, 0.99).toFixed(0)} ms, max ${pct(xs, 1).toFixed(0)} ms`);
+  latenciesBySecond(result).forEach((xs, s) => console.log(`second ${s}: ${xs.length} answered, p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms, max ${pct(xs, 100).toFixed(0)} ms`));
   for (const kind of ['eligible', 'out_of_scope', 'follow_up'] as const) {
-    const xs = result.answers.filter((a) => a.kind === kind && !a.deferred).map((a) => a.latencyMs);
-    console.log(`${kind} (handled at once): ${xs.length}, p50 ${pct(xs, 0.5).toFixed(0)} ms, p99 ${pct(xs, 0.99).toFixed(0)} ms`);
+    const xs = sortedOf(result.answers.filter((a) => a.kind === kind && !a.deferred).map((a) => a.latencyMs));
+    console.log(`${kind} (handled at once): ${xs.length}, p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms`);
   }
 }
 console.log(`CPU used from the first webhook until ${values['no-drain'] ? 'the load ended (the processes then stop: the profiles cover little more)' : 'the backlog drained'}: ${cpuSummary}`);

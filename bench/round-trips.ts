@@ -53,7 +53,6 @@ try {
       if (!answered.has(this)) this.on('data', () => answered.set(this, true));
       if (answered.get(this) !== false) pgWrites++;
       answered.set(this, false);
-      if (process.env.DEBUG_WRITES) console.error('pg write', JSON.stringify(Buffer.from(args[0] as Buffer).toString('latin1').replace(/[^ -~]/g, '.').slice(0, 70)));
     }
     return (write as (...a: unknown[]) => boolean).apply(this, args);
   } as typeof Socket.prototype.write;
@@ -77,7 +76,6 @@ try {
     statements = [];
     const redisBefore = await redisCalls();
     pgWrites = 0;
-    if (process.env.DEBUG_WRITES) console.error('--- text', body);
     const response = await app.inject({ method: 'POST', url: '/twilio/sms', headers: form.headers, payload: form.payload });
     if (response.statusCode !== 200 || /could not read your message/.test(response.body)) throw new Error(`webhook failed (${response.statusCode}): ${response.body}`);
     // The INFO call itself counts once.

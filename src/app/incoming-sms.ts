@@ -32,19 +32,23 @@ export async function handleIncomingSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   const to = normalisePhone(sms.to);
   if (!from.ok || !to.ok) return { outcome: 'unreadable' };
   // Sent together, in this order, for one round trip: the customer's conversation (locked; none
-  // for an engineer's phone), the files a first text reads (loaded after the lock, so they see what
-  // a text from the same phone committed meanwhile), and whose phone it is.
+  // is taken for an engineer's phone) and the files a first text reads (loaded after the lock, so
+  // they see what a text from the same phone committed meanwhile).
   const fresh = smsCustomerLookups(null, sms.body, now);
-  const locking = lockCustomerConversation(tx, from.e164, to.e164, now);
-  const loading = loadSmsIntake(tx, to.e164, { from: from.e164, ...fresh });
-  const finding = tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt))).execute();
-  const [row, files, [engineer]] = await Promise.all([locking, loading, finding]);
+  const [row, files] = await Promise.all([lockCustomerConversation(tx, from.e164, to.e164, now), loadSmsIntake(tx, to.e164, { from: from.e164, ...fresh })]);
+  const customer = { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid };
+  if (row) {
+    const answer = await handleCustomerSms(tx, deps, customer, now, { row, lookups: fresh, files });
+    return { outcome: 'answered', replies: answer.replies, after: answer.after };
+  }
+  // No conversation: the phone is an engineer's.
+  const [engineer] = await tx.select().from(engineers).where(and(eq(engineers.phone, from.e164), isNull(engineers.archivedAt)));
   if (engineer) {
     const answer = await handleEngineerSms(tx, deps, engineer, sms.body, sms.messageSid, now);
     return { outcome: 'answered', replies: answer.reply ? [answer.reply] : [], after: answer.after };
   }
-  if (!row) throw new Error(`no conversation was locked for ${from.e164}, who is not an engineer`);
-  const answer = await handleCustomerSms(tx, deps, { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid }, now, { row, files: { lookups: fresh, files } });
+  // Archived a moment ago: a customer's phone after all, whose conversation is locked now.
+  const answer = await handleCustomerSms(tx, deps, customer, now);
   return { outcome: 'answered', replies: answer.replies, after: answer.after };
 }
 

@@ -46,13 +46,14 @@ export interface CustomerSms {
 }
 
 /**
- * What the caller loaded for a customer's text already, after the conversation's lock in the
- * same transaction: the locked conversation, and the files for some lookups (used when they are
- * the lookups the conversation asks for).
+ * What the caller loaded for a customer's text already, in the same transaction: the locked
+ * conversation, and after the lock the files for `lookups` (used when they are the lookups the
+ * conversation asks for).
  */
 export interface CustomerSmsLoaded {
   row: SmsConversationRow;
-  files?: { lookups: { customerId: number | null; code: string | null }; files: SmsIntakeFiles };
+  lookups: { customerId: number | null; code: string | null };
+  files: SmsIntakeFiles;
 }
 
 export interface CustomerSmsAnswer {
@@ -94,8 +95,8 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   const lookups = smsCustomerLookups(conversation.intake, sms.body, now);
   // Files loaded with the lock for the same lookups are these files (a first text's, most often).
   const files =
-    loaded?.files && loaded.files.lookups.customerId === lookups.customerId && loaded.files.lookups.code === lookups.code
-      ? loaded.files.files
+    loaded && loaded.lookups.customerId === lookups.customerId && loaded.lookups.code === lookups.code
+      ? loaded.files
       : await loadSmsIntake(tx, sms.to, { from: sms.from, customerId: lookups.customerId, code: lookups.code });
   const standby = files.standby;
   if (!standby) throw new Error(`${sms.to} is not a standby number; the SMS webhook is misconfigured`);

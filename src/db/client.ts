@@ -65,6 +65,11 @@ function preparing<T extends postgres.Sql<Record<string, never>>>(sql: T, prepar
 
 export type Database = ReturnType<typeof createDatabase>;
 
+export type Db = Database['db'];
+/** A transaction handle; repositories take this (or a `Db`) so they run inside the caller's transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Executor = Db | Tx;
+
 /**
  * Opens `count` connections of the pool now, as many queries at once (the driver opens one when a
  * query finds none free): the first requests after a start or a deploy do not each wait for a
@@ -73,10 +78,6 @@ export type Database = ReturnType<typeof createDatabase>;
 export async function openConnections(database: Database, count: number): Promise<void> {
   await Promise.all(Array.from({ length: count }, () => database.sql`select 1`));
 }
-export type Db = Database['db'];
-/** A transaction handle; repositories take this (or a `Db`) so they run inside the caller's transaction. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-export type Executor = Db | Tx;
 
 /** The Postgres SQLSTATE of an error (drizzle wraps the driver's error in `cause`), if it has one. */
 export function sqlStateOf(error: unknown): string | undefined {

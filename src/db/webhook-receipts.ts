@@ -82,23 +82,20 @@ export async function answerOnceAlongIn<E>(
   // Thrown first: a failed claim fails what followed it (the transaction is aborted).
   if ((await claiming).size === 0) throw new WebhookReplayed(key);
   if (!done.ok) throw done.error;
-  const { answer, after } = done.value;
-  writeLater(
-    tx,
-    tx.update(webhookReceipts).set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body }).where(eq(webhookReceipts.key, key)),
-  );
-  return { answer, after };
+  recordAnswerLater(tx, key, done.value.answer);
+  return done.value;
 }
 
 /** Runs `work` for a receipt this transaction claimed (`claimReceipts`) and records its answer. */
 export async function answerClaimedIn<E>(tx: Tx, key: string, work: (tx: Tx) => Promise<{ answer: WebhookAnswer; after: E[] }>): Promise<{ answer: WebhookAnswer; after: E[] }> {
   const { answer, after } = await work(tx);
-  // Goes with the COMMIT: nothing reads it back in this transaction.
-  writeLater(
-    tx,
-    tx.update(webhookReceipts).set({ statusCode: answer.statusCode, contentType: answer.contentType, body: answer.body }).where(eq(webhookReceipts.key, key)),
-  );
+  recordAnswerLater(tx, key, answer);
   return { answer, after };
+}
+
+/** Records a claimed receipt's answer with the COMMIT (`writeLater`): nothing reads it back in the transaction. */
+function recordAnswerLater(tx: Tx, key: string, answer: WebhookAnswer): void {
+  writeLater(tx, recordAnswers(tx, [{ key, answer }]));
 }
 
 /**

@@ -45,6 +45,12 @@ export interface SentReport {
   phone: string;
   /** Epoch ms when it was sent (or scheduled to be, in open mode). */
   sentAt: number;
+  /**
+   * Epoch ms when the request had been written whole to its connection (Node's 'finish'): its
+   * arrival at the service. Later than `sentAt` by the load generator's own work when it sends
+   * many at once (signing, opening connections, writing them one after another on its one thread).
+   */
+  arrivedAt: number;
 }
 
 export interface LoadResult {
@@ -94,9 +100,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
     return { kind, phone: pool[at % pool.length]! };
   };
 
-  const send = (scheduledAt: number): Promise<void> => {
+  /** The next request, signed: done ahead of the clock for a burst, so its requests go out together. */
+  const compose = () => {
     const { kind, phone } = pick();
-    const form = signedForm({ PUBLIC_BASE_URL: job.publicBaseUrl, TWILIO_AUTH_TOKEN: job.authToken }, job.path, { From: phone, To: job.to, Body: mixBody(kind) });
+    return { kind, phone, form: signedForm({ PUBLIC_BASE_URL: job.publicBaseUrl, TWILIO_AUTH_TOKEN: job.authToken }, job.path, { From: phone, To: job.to, Body: mixBody(kind) }) };
+  };
+
+  const send = (scheduledAt: number, composed = compose()): Promise<void> => {
+    const { kind, phone, form } = composed;
     const target = new URL(job.targets[next.target++ % job.targets.length]!);
     const sentAtEpoch = performance.timeOrigin + scheduledAt;
     result.sent++;
@@ -105,6 +116,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     result.maxInFlight = Math.max(result.maxInFlight, inFlight);
     return new Promise<void>((resolve) => {
       let settled = false;
+      let arrivedAt = NaN;
       const settle = (outcome: { ok: boolean; body?: string; error?: string }) => {
         if (settled) return;
         settled = true;
@@ -116,7 +128,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
           const deferred = DEFERRED.test(outcome.body);
           if (deferred) result.deferred++;
           result.answers.push({ atMs: scheduledAt - started, latencyMs, kind, deferred });
-          if (kind === 'eligible') result.eligible.push({ phone, sentAt: sentAtEpoch });
+          if (kind === 'eligible') result.eligible.push({ phone, sentAt: sentAtEpoch, arrivedAt });
         } else {
           result.errors++;
           if (result.errorSamples.length < 5) result.errorSamples.push(outcome.error ?? outcome.body?.slice(0, 200) ?? 'no body');
@@ -136,6 +148,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
         req.destroy(new Error(`no answer within ${job.timeoutMs} ms`));
       });
       req.on('error', (error) => settle({ ok: false, error: error.message }));
+      req.on('finish', () => (arrivedAt = performance.timeOrigin + performance.now()));
       req.end(form.payload);
     });
   };
@@ -172,9 +185,12 @@ async function run(job: LoadJob): Promise<LoadResult> {
       await Promise.all(pending);
       break;
     }
-    case 'burst':
-      await Promise.all(Array.from({ length: job.count! }, () => send(performance.now())));
+    case 'burst': {
+      const composed = Array.from({ length: job.count! }, compose);
+      started = performance.now();
+      await Promise.all(composed.map((one) => send(performance.now(), one)));
       break;
+    }
     case 'sequential':
       for (let i = 0; i < job.count!; i++) {
         await send(performance.now());

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { engineers } from '../db/schema.js';
 import { normalisePhone } from '../domain/phone.js';
@@ -53,15 +53,17 @@ export async function handleIncomingSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
 }
 
 /**
- * Several texts to standby numbers, in the caller's transaction, each at its own arrival instant:
- * customers' texts go to `handleCustomerTextsTogether` (one engineer lookup for all). Answers in
- * the order given; null for a text to handle on its own with `handleIncomingSms` (an engineer's,
- * or one the together path does not take), in the same transaction, after this.
+ * Several texts to standby numbers, in the caller's transaction, each at its own arrival instant,
+ * with the caller's claim of each (`claimed`, see `handleCustomerTextsTogether`). Answers in the
+ * order given; null for a text to handle on its own with `handleIncomingSms` (an engineer's, or
+ * one the together path does not take), in the same transaction, after this, or for one not
+ * claimed (nothing was written for it).
  */
 export async function handleIncomingTexts(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
   texts: ReadonlyArray<{ sms: IncomingSms; now: Date }>,
+  claimed: Promise<readonly boolean[]> = Promise.resolve(texts.map(() => true)),
 ): Promise<{ answers: Array<IncomingSmsAnswer | null>; after: AfterCommit[] }> {
   const answers: Array<IncomingSmsAnswer | null> = texts.map(() => null);
   const readable: Array<{ i: number; text: CustomerSmsAt }> = [];
@@ -72,19 +74,13 @@ export async function handleIncomingTexts(
     else readable.push({ i, text: { sms: { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid }, now } });
   });
   if (readable.length === 0) return { answers, after: [] };
-  const phones = [...new Set(readable.map((r) => r.text.sms.from))];
-  const ofEngineers = await tx
-    .select({ phone: engineers.phone })
-    .from(engineers)
-    .where(and(sql`${engineers.phone} = any(${`{${phones.join(',')}}`}::text[])`, isNull(engineers.archivedAt)));
-  const engineerPhones = new Set(ofEngineers.map((e) => e.phone));
-  const customers = readable.filter((r) => !engineerPhones.has(r.text.sms.from));
   const together = await handleCustomerTextsTogether(
     tx,
     deps,
-    customers.map((r) => r.text),
+    readable.map((r) => r.text),
+    claimed.then((claims) => readable.map((r) => claims[r.i]!)),
   );
-  customers.forEach((r, n) => {
+  readable.forEach((r, n) => {
     const answer = together.answers[n];
     if (answer) answers[r.i] = { outcome: 'answered', replies: answer.replies, after: answer.after };
   });

@@ -7,7 +7,7 @@ import {
   loadSmsIntake,
   loadSmsIntakes,
   lockSmsConversation,
-  lockSmsConversations,
+  lockCustomerConversations,
   optIn,
   optOut,
   saveSmsConversation,
@@ -298,45 +298,67 @@ export interface CustomerSmsAt {
 }
 
 /**
- * Customers' texts handled together in the caller's transaction, with what `handleCustomerSms`
- * guarantees for each, in a few statements whatever their number: the conversations locked in
- * one, the files of all in one, then the incidents, pages, timelines, contacts log and
- * conversations written in one or two each. This covers the texts a storm is made of: a first
- * text that opens a new incident, or that is out of scope. Every other text (a conversation under
- * way, a keyword, an integration with an open incident, a phone that sent STOP) gets null, with
- * nothing written for it but its conversation's lock: the caller hands it to `handleCustomerSms`
- * in the same transaction. Texts must be from distinct conversations (a later one gets null).
+ * Texts to standby numbers handled together in the caller's transaction, with what
+ * `handleCustomerSms` guarantees for each, in a few statements whatever their number: the
+ * conversations locked and the files of all loaded in one round trip (with the caller's claim of
+ * the texts, `claimed`), then the incidents, pages, timelines, contacts log and conversations
+ * written in one or two each. This covers the texts a storm is made of: a first text that opens a
+ * new incident, or that is out of scope. Every other text (from an engineer's phone, a
+ * conversation under way, a keyword, an integration with an open incident, a phone that sent
+ * STOP) gets null, with nothing written for it but its conversation's lock: the caller hands it to
+ * `handleIncomingSms` in the same transaction. A text the caller did not claim (`claimed` false:
+ * handled before) gets null and nothing written: the empty conversation its lock may have made is
+ * removed again. Texts must be from distinct conversations (a later one gets null).
  */
 export async function handleCustomerTextsTogether(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
   texts: readonly CustomerSmsAt[],
+  claimed: Promise<readonly boolean[]> = Promise.resolve(texts.map(() => true)),
 ): Promise<{ answers: Array<CustomerSmsAnswer | null>; after: AfterCommit[] }> {
   const answers: Array<CustomerSmsAnswer | null> = texts.map(() => null);
-  // Load: the conversations (each text's first), then the files of those that start afresh.
+  // Load, in one round trip with the claim: the conversations (each text's first; none is taken
+  // for an engineer's phone), and the files of every text that may start afresh (those without a
+  // keyword; used for the ones whose conversation turns out empty). Sent after the locks, the
+  // files see what a text from the same phone committed meanwhile.
   const conversationKey = (t: CustomerSmsAt) => `${t.sms.from} ${t.sms.to}`;
   const seen = new Set<string>();
   const distinct = texts.flatMap((t, i) => (seen.has(conversationKey(t)) ? [] : (seen.add(conversationKey(t)), [i])));
-  const rows = await lockSmsConversations(
-    tx,
-    distinct.map((i) => ({ customerPhone: texts[i]!.sms.from, standbyPhone: texts[i]!.sms.to, now: texts[i]!.now })),
-  );
-  const fresh = distinct.filter((i, n) => {
-    const stored = parseConversation(rows[n]!.state);
-    return stored.intake === null && stored.transcript.length === 0 && parseKeyword(texts[i]!.sms.body) === null;
+  const mayStart = distinct.filter((i) => parseKeyword(texts[i]!.sms.body) === null);
+  const [claims, rows, filesOf] = await Promise.all([
+    claimed,
+    lockCustomerConversations(
+      tx,
+      distinct.map((i) => ({ customerPhone: texts[i]!.sms.from, standbyPhone: texts[i]!.sms.to, now: texts[i]!.now })),
+    ),
+    loadSmsIntakes(
+      tx,
+      mayStart.map((i) => ({ standbyPhone: texts[i]!.sms.to, from: texts[i]!.sms.from, ...smsCustomerLookups(null, texts[i]!.sms.body, texts[i]!.now) })),
+    ),
+  ]);
+  const rowOf = new Map(distinct.map((i, n) => [i, rows[n]]));
+  const isEmpty = (row: SmsConversationRow) => {
+    const stored = parseConversation(row.state);
+    return stored.intake === null && stored.transcript.length === 0;
+  };
+  const unclaimedEmpty = distinct.flatMap((i) => {
+    const row = rowOf.get(i);
+    return !claims[i] && row && isEmpty(row) ? [row.id] : [];
   });
-  const conversationIds = new Map(distinct.map((i, n) => [i, rows[n]!.id]));
-  const filesOf = await loadSmsIntakes(
-    tx,
-    fresh.map((i) => ({ standbyPhone: texts[i]!.sms.to, from: texts[i]!.sms.from, ...smsCustomerLookups(null, texts[i]!.sms.body, texts[i]!.now) })),
-  );
+  if (unclaimedEmpty.length > 0) writeLater(tx, deleteSmsConversations(tx, unclaimedEmpty));
+  const filesByStart = new Map(mayStart.map((i, n) => [i, filesOf[n]!]));
+  const fresh = mayStart.filter((i) => {
+    const row = rowOf.get(i);
+    return claims[i] && row !== undefined && isEmpty(row);
+  });
+  const conversationIds = new Map(fresh.map((i) => [i, rowOf.get(i)!.id]));
 
   // Decide.
   const toOpen: Array<{ i: number; effect: OpenIncidentEffect; result: SmsIntakeResult; standby: StandbyNumberRow; received: TranscriptEvent }> = [];
   const outOfScope: Array<{ i: number; effect: LogOutOfScopeEffect; result: SmsIntakeResult; standby: StandbyNumberRow; received: TranscriptEvent }> = [];
   const filesByText = new Map<number, SmsIntakeFiles>();
-  fresh.forEach((i, n) => {
-    const files = filesOf[n]!;
+  fresh.forEach((i) => {
+    const files = filesByStart.get(i)!;
     const { sms, now } = texts[i]!;
     if (!files.standby || files.optedOut) return;
     filesByText.set(i, files);

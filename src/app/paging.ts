@@ -1,5 +1,5 @@
 import { asc, eq, lte, or, sql } from 'drizzle-orm';
-import type { Tx } from '../db/client.js';
+import { writeLaterOrNow, type Tx } from '../db/client.js';
 import { loadEscalationInputs, type EscalationInputs, type PagedEngineer } from '../db/escalation-policies.js';
 import { customers, incidents, integrations, standbyNumbers } from '../db/schema.js';
 import { addTimeline, type TimelineEntry } from '../db/timeline.js';
@@ -245,7 +245,8 @@ export async function writeEscalationsEffects(
     }
     timeline.push(...end);
   }
-  await addTimeline(tx, timeline);
+  // With what follows (nothing reads the timeline back before its next statement, which it precedes).
+  await writeLaterOrNow(tx, addTimeline(tx, timeline));
   return after;
 }
 

@@ -165,3 +165,12 @@ export function writeLater(tx: Tx, write: PromiseLike<unknown>): void {
   started.catch(() => undefined);
   sentLater.push(started);
 }
+
+/**
+ * `writeLater` where the transaction was begun by `transaction`; in any other (a caller's own
+ * `db.transaction`, a test's), the write is waited for, as before `writeLater` existed.
+ */
+export async function writeLaterOrNow(tx: Tx, write: PromiseLike<unknown>): Promise<void> {
+  if (writesSentLater.has(tx)) writeLater(tx, write);
+  else await write;
+}

@@ -226,23 +226,36 @@ export async function lockSmsConversations(tx: Tx, asked: ReadonlyArray<{ custom
  * engineer lookup, so a text costs one round trip for both.
  */
 export async function lockCustomerConversation(tx: Tx, customerPhone: string, standbyPhone: string, now: Date): Promise<SmsConversationRow | undefined> {
-  const at = now.toISOString();
-  const [row] = await tx.execute<{ id: string; customer_phone: string; standby_phone: string; state: Record<string, unknown>; last_activity_at: string; created_at: string }>(sql`
+  const [row] = await lockCustomerConversations(tx, [{ customerPhone, standbyPhone, now }]);
+  return row;
+}
+
+/**
+ * `lockCustomerConversation` for several texts, in one statement, locked in the order of their
+ * phones so two such calls never wait on each other crosswise (a pair asked twice is locked once,
+ * at its first instant). Answers in the order asked.
+ */
+export async function lockCustomerConversations(tx: Tx, asked: ReadonlyArray<{ customerPhone: string; standbyPhone: string; now: Date }>): Promise<Array<SmsConversationRow | undefined>> {
+  if (asked.length === 0) return [];
+  const key = (c: { customerPhone: string; standbyPhone: string }) => `${c.customerPhone} ${c.standbyPhone}`;
+  const pairs = new Map<string, { customer_phone: string; standby_phone: string; at: string }>();
+  for (const c of asked) if (!pairs.has(key(c))) pairs.set(key(c), { customer_phone: c.customerPhone, standby_phone: c.standbyPhone, at: c.now.toISOString() });
+  const rows = await tx.execute<{ id: string; customer_phone: string; standby_phone: string; state: Record<string, unknown>; last_activity_at: string; created_at: string }>(sql`
     insert into sms_conversations (customer_phone, standby_phone, state, last_activity_at, created_at)
-    select ${customerPhone}, ${standbyPhone}, '{}'::jsonb, ${at}::timestamptz, ${at}::timestamptz
-    where not exists (select 1 from engineers e where e.phone = ${customerPhone} and e.archived_at is null)
+    select a.customer_phone, a.standby_phone, '{}'::jsonb, a.at, a.at
+    from ${jsonRows([...pairs.values()], 'customer_phone text, standby_phone text, at timestamptz')} as a
+    where not exists (select 1 from engineers e where e.phone = a.customer_phone and e.archived_at is null)
+    order by a.customer_phone collate "C", a.standby_phone collate "C"
     -- Updating nothing still takes the row lock, like select … for update.
     on conflict (customer_phone, standby_phone) do update set customer_phone = excluded.customer_phone
     returning id, customer_phone, standby_phone, state, last_activity_at, created_at`);
-  if (!row) return undefined;
-  return {
-    id: Number(row.id),
-    customerPhone: row.customer_phone,
-    standbyPhone: row.standby_phone,
-    state: row.state,
-    lastActivityAt: new Date(row.last_activity_at),
-    createdAt: new Date(row.created_at),
-  };
+  const byKey = new Map(
+    rows.map((row) => [
+      `${row.customer_phone} ${row.standby_phone}`,
+      { id: Number(row.id), customerPhone: row.customer_phone, standbyPhone: row.standby_phone, state: row.state, lastActivityAt: new Date(row.last_activity_at), createdAt: new Date(row.created_at) },
+    ]),
+  );
+  return asked.map((c) => byKey.get(key(c)));
 }
 
 export async function saveSmsConversation(tx: Tx, id: number, state: Record<string, unknown>, now: Date): Promise<void> {

@@ -1,15 +1,37 @@
 import { and, asc, gt, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { timelineEntries } from './schema.js';
+import { jsonRows } from './json-rows.js';
 
 export type TimelineEntry = typeof timelineEntries.$inferInsert;
 export type TimelineActor = TimelineEntry['actor'];
 export type TimelineChannel = TimelineEntry['channel'];
 
-/** Appends entries to incidents' timelines, in the order given. */
+/**
+ * Appends entries to incidents' timelines, in the order given, in one statement of one parameter
+ * whatever their number (`jsonRows`): the driver prepares it once per connection, and a statement
+ * sent after it in the same transaction goes with it (one with a parameter per value would be
+ * described first, a round trip of its own, holding back what follows).
+ */
 export async function addTimeline(db: Executor, entries: TimelineEntry | TimelineEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length > 0) await db.insert(timelineEntries).values(list);
+  if (list.length === 0) return;
+  const rows = list.map((e, ord) => ({
+    ord,
+    incident_id: e.incidentId,
+    at: e.at.toISOString(),
+    kind: e.kind,
+    actor: e.actor,
+    engineer_id: e.engineerId ?? null,
+    channel: e.channel,
+    body: e.body ?? '',
+    data: e.data ?? {},
+  }));
+  await db.execute(sql`
+    insert into timeline_entries (incident_id, at, kind, actor, engineer_id, channel, body, data)
+    select incident_id, at, kind, actor, engineer_id, channel, body, data
+    from ${jsonRows(rows, 'ord int, incident_id bigint, at timestamptz, kind text, actor text, engineer_id bigint, channel text, body text, data jsonb')} as r
+    order by ord`);
 }
 
 /**

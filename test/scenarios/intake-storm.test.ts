@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { demo } from '../../src/app/demo-data.js';
-import { contactsLog, deferredTexts, incidents, smsOptOuts, timelineEntries } from '../../src/db/schema.js';
+import { contactsLog, deferredTexts, incidents, smsConversations, smsOptOuts, timelineEntries } from '../../src/db/schema.js';
 import { holdConversation, untilKeptTextsAreAtMost, untilSomeoneWaitsForALock } from '../support/held-turn.js';
 import { startWorld, type World } from '../support/world.js';
 
@@ -120,5 +120,19 @@ describe('a storm of reports handled together', () => {
     await w.settle();
     expect(await w.deps.database.db.select().from(incidents)).toHaveLength(before.length);
     expect(w.sim.phone(demo.engineers.one.phone).inbox).toHaveLength(pagesBefore);
+  });
+
+  it('leaves no conversation behind for a kept text handled already whose conversation had ended', async () => {
+    // The out-of-scope text ended its conversation: it was logged, and the conversation deleted.
+    const beta = demo.beta.contact;
+    const [receipt] = await w.deps.database.sql<{ key: string }[]>`select key from webhook_receipts where body like '%24x7%' order by created_at limit 1`;
+    expect(await w.deps.database.db.select().from(smsConversations).where(eq(smsConversations.customerPhone, beta))).toHaveLength(0);
+    await w.deps.database.sql`insert into deferred_texts (receipt_key, from_phone, params, answer, received_at)
+      values (${receipt!.key}, ${beta}, ${JSON.stringify({ MessageSid: receipt!.key.split(':')[0], From: beta, To: shared, Body: 'BLOCKER Shopify feed down' })}::jsonb, '<Response/>', now())`;
+    await untilKeptTextsAreAtMost(w, 0);
+    await w.settle();
+    // Its conversation was locked with the others' (before the claim's answer came), and is gone again.
+    expect(await w.deps.database.db.select().from(smsConversations).where(eq(smsConversations.customerPhone, beta))).toHaveLength(0);
+    expect(await w.deps.database.db.select().from(contactsLog).where(eq(contactsLog.fromPhone, beta))).toHaveLength(1);
   });
 });

@@ -85,11 +85,12 @@ function smsRoute(deps: Deps): WebhookRoute {
     handle: async (ctx) => webhookAnswerOf(await handleIncomingSms(ctx.tx, deps, incomingSmsOf(ctx.params), ctx.now)),
     // A text's handling keeps its effects in the transaction: its claim goes with its first statements.
     claimAlong: true,
-    handleTogether: async (tx, requests) => {
+    handleTogether: async (tx, requests, claimed) => {
       const together = await handleIncomingTexts(
         tx,
         deps,
         requests.map((r) => ({ sms: incomingSmsOf(r.params), now: r.now })),
+        claimed,
       );
       return { answers: together.answers.map((answer) => answer && webhookAnswerOf(answer)), after: together.after };
     },

@@ -67,7 +67,12 @@ export interface WebhookRoute {
    * several in the caller's transaction, each at its arrival instant, and answers each; null for
    * one it did not take (with nothing written for it), which `handle` then gets on its own.
    */
-  handleTogether?: (tx: Tx, requests: ReadonlyArray<{ params: Record<string, string>; now: Date }>) => Promise<{ answers: Array<WebhookAnswer | null>; after: AfterCommit[] }>;
+  handleTogether?: (
+    tx: Tx,
+    requests: ReadonlyArray<{ params: Record<string, string>; now: Date }>,
+    /** Whether each request was claimed (its receipt written now): the claim is under way, sent before this; one not claimed is left alone. */
+    claimed: Promise<readonly boolean[]>,
+  ) => Promise<{ answers: Array<WebhookAnswer | null>; after: AfterCommit[] }>;
   /**
    * Instead of `handle`, for hot webhooks whose whole effect fits one statement (delivery reports):
    * writes the request's receipt itself, under `ctx.receiptKey`, in that statement, on the pool,
@@ -275,18 +280,31 @@ export async function handleKeptWebhooks(tx: Tx, deps: Deps, webhooks: readonly 
     deps.logger.error({ path: webhook.path }, 'a kept webhook names no known route; dropped');
     return [];
   });
-  const claimed = await claimReceipts(
+  // The claim is not waited for: a route handling its requests together sends its first
+  // statements with it, and learns which requests are its own when their answers come.
+  const claiming = claimReceipts(
     tx,
     known.map((k) => k.webhook.receiptKey),
   );
+  claiming.catch(() => undefined);
   const after: AfterCommit[] = [];
   const texts: Outbound[] = [];
   const answered: Array<{ key: string; answer: { statusCode: number; contentType: string; body: string } }> = [];
   for (const route of new Set(known.map((k) => k.route))) {
-    const mine = known.filter((k) => k.route === route && claimed.has(k.webhook.receiptKey));
-    const together = route.handleTogether ? await route.handleTogether(tx, mine.map((k) => ({ params: k.webhook.params, now: k.webhook.receivedAt }))) : { answers: [], after: [] };
+    const ofRoute = known.filter((k) => k.route === route);
+    const claimedOfRoute = claiming.then((claimed) => ofRoute.map((k) => claimed.has(k.webhook.receiptKey)));
+    claimedOfRoute.catch(() => undefined);
+    const together = route.handleTogether
+      ? await route.handleTogether(
+          tx,
+          ofRoute.map((k) => ({ params: k.webhook.params, now: k.webhook.receivedAt })),
+          claimedOfRoute,
+        )
+      : { answers: [], after: [] };
+    const claimed = await claiming;
     after.push(...together.after);
-    for (const [n, { webhook, sid, delivery }] of mine.entries()) {
+    for (const [n, { webhook, sid, delivery }] of ofRoute.entries()) {
+      if (!claimed.has(webhook.receiptKey)) continue;
       const answer = together.answers[n];
       if (answer) {
         after.push(...answer.after);

@@ -50,7 +50,7 @@ try {
   const write = Socket.prototype.write;
   Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
     if (this.remotePort === pgPort) {
-      if (!answered.has(this)) this.on('data', () => answered.set(this, true));
+      if (!answered.has(this)) this.prependListener('data', () => answered.set(this, true));
       if (answered.get(this) !== false) pgWrites++;
       answered.set(this, false);
     }

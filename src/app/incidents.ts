@@ -1,5 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
+import { insertRows, tableRows } from '../db/json-rows.js';
 import { incidents, openIncidentStatuses } from '../db/schema.js';
 import { addTimeline, type TimelineEntry } from '../db/timeline.js';
 import type { CoveredSeverity, IdentifiedBy } from '../domain/eligibility/index.js';
@@ -119,11 +120,15 @@ export async function openIncidentsTogether(
     const inputs = inputsByPolicy.get(input.standby.escalationPolicyId)!;
     return { i, inputs, escalation: decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now) };
   });
-  const created = await tx
-    .insert(incidents)
-    .values(planned.map((p) => incidentValues(list[p.i]!.input, p.escalation, list[p.i]!.now)))
-    .onConflictDoNothing()
-    .returning();
+  // One statement of one parameter whatever their number (see `insertRows`).
+  const inserted = await tx.execute<Record<string, unknown>>(sql`
+    ${insertRows(
+      incidents,
+      planned.map((p) => incidentValues(list[p.i]!.input, p.escalation, list[p.i]!.now)),
+    )}
+    on conflict do nothing
+    returning *`);
+  const created = tableRows(incidents, inserted);
   const byIntegration = new Map(created.map((row) => [`${row.customerId}:${row.integrationId}`, row]));
 
   const opened: Array<IncidentRow | null> = list.map(() => null);
@@ -160,7 +165,8 @@ function incidentValues(input: OpenIncidentInput, escalation: EscalationDecision
     reporterIdentifiedBy: input.identifiedBy,
     description: input.description,
     firstContactAt: input.firstContactAt,
-    ...(escalation.ignored ? {} : escalationColumns(escalation.state)),
+    // An ignored start leaves the state as it was: not started (the columns' defaults).
+    ...escalationColumns(escalation.state),
     createdAt: now,
     updatedAt: now,
   };

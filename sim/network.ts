@@ -235,11 +235,15 @@ export class Network implements CallHost, PhoneHost {
     return message;
   }
 
-  /** Carries a queued message to its phone: queued → sent → delivered (or failed/undelivered), each status called back in order. */
+  /**
+   * Carries a queued message to its phone: queued → sent → delivered (or failed/undelivered), each
+   * status after the first called back in order. As Twilio: "A status callback request is not sent
+   * for the initial status of a newly created Message resource" (queued, which the create's answer
+   * already said; Outbound Message Status in Status Callbacks, Twilio docs).
+   */
   startDelivery(message: SimMessage): void {
     void this.enqueue(message.sid, async () => {
       const phone = this.phone(message.to);
-      await this.#messageStatusCallback(message);
       if (phone.smsDelivery === 'failed') {
         await this.#setMessageStatus(message, 'failed');
         return;

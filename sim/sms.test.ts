@@ -73,7 +73,7 @@ describe('a phone texting the standby number', () => {
 });
 
 describe('a text the service sends', () => {
-  it('reports queued, sent, delivered to its StatusCallback, in order and signed', async () => {
+  it('reports sent, delivered to its StatusCallback, in order and signed (not the initial queued, as Twilio)', async () => {
     const message = await h.client.messages.create({ from: STANDBY, to: ENGINEER, body: 'Page: INC-42', statusCallback: `${h.service.url}/twilio/message-status` });
 
     const sms = await h.sim.phone(ENGINEER).expectSms(/INC-42/);
@@ -81,7 +81,7 @@ describe('a text the service sends', () => {
     await h.sim.idle();
 
     const callbacks = h.service.at('/twilio/message-status');
-    expect(callbacks.map((c) => c.params.MessageStatus)).toEqual(['queued', 'sent', 'delivered']);
+    expect(callbacks.map((c) => c.params.MessageStatus)).toEqual(['sent', 'delivered']);
     expect(callbacks.every((c) => c.signatureValid && c.params.MessageSid === message.sid && c.params.To === ENGINEER)).toBe(true);
     expect(h.sim.message(message.sid)?.statusHistory).toEqual(['queued', 'sent', 'delivered']);
   });
@@ -92,7 +92,7 @@ describe('a text the service sends', () => {
     await h.sim.idle();
 
     const callbacks = h.service.at('/twilio/message-status');
-    expect(callbacks.map((c) => c.params.MessageStatus)).toEqual(['queued', 'failed']);
+    expect(callbacks.map((c) => c.params.MessageStatus)).toEqual(['failed']);
     expect(callbacks.at(-1)?.params.ErrorCode).toBe('30008');
     expect(h.sim.phone(ENGINEER).inbox).toHaveLength(0);
   });
@@ -102,7 +102,7 @@ describe('a text the service sends', () => {
     const message = await h.client.messages.create({ from: STANDBY, to: ENGINEER, body: 'lost', statusCallback: `${h.service.url}/twilio/message-status` });
     await h.sim.idle();
 
-    expect(h.service.at('/twilio/message-status').map((c) => c.params.MessageStatus)).toEqual(['queued', 'sent', 'undelivered']);
+    expect(h.service.at('/twilio/message-status').map((c) => c.params.MessageStatus)).toEqual(['sent', 'undelivered']);
     const fetched = await h.client.messages(message.sid).fetch();
     expect(fetched).toMatchObject({ status: 'undelivered', errorCode: 30003 });
   });

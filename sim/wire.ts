@@ -37,8 +37,16 @@ const e164Seen = new Map<string, boolean>();
 
 /** The ISO country of a number, as Twilio adds it to webhooks (FromCountry, ToCountry, …). */
 export function countryOf(number: string): string {
-  return parsePhoneNumberFromString(number)?.country ?? '';
+  const known = countries.get(number);
+  if (known !== undefined) return known;
+  const country = parsePhoneNumberFromString(number)?.country ?? '';
+  if (countries.size >= 10_000) countries.clear();
+  countries.set(number, country);
+  return country;
 }
+
+/** Countries already found: a call's every webhook names both its numbers twice (as `isE164`'s numbers). */
+const countries = new Map<string, string>();
 
 /** Joins a URL Twilio was given (maybe relative) to the document it appeared in. */
 export function resolveUrl(target: string, base: string): string {

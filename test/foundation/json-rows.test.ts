@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from '../../src/db/client.js';
-import { jsonRows } from '../../src/db/json-rows.js';
+import { insertRows, jsonRows, tableRows } from '../../src/db/json-rows.js';
+import { customers } from '../../src/db/schema.js';
 import { createTestDatabase } from '../support/database.js';
 
 /**
@@ -41,5 +43,28 @@ describe('rows handed to a statement as JSON', () => {
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toMatch(/Index Scan using notifications_pkey/);
     expect(text).not.toMatch(/Seq Scan on notifications/);
+  });
+
+  it('insert many rows in one prepared statement, in order, read back as drizzle reads them; columns not given take their defaults', async () => {
+    const at = new Date('2026-11-29T01:02:03.456Z');
+    const given = Array.from({ length: 70 }, (_, i) => ({ code: String(900000 + i), name: `Customer ${i}`, language: 'pt' as const, timeZone: 'America/Sao_Paulo', createdAt: at }));
+    const inserted = await database.db.execute<Record<string, unknown>>(sql`${insertRows(customers, given)} returning *`);
+    const rows = tableRows(customers, inserted);
+    // In the order given (identity ids rising), typed as a drizzle select gives them.
+    expect(rows.map((r) => r.code)).toEqual(given.map((g) => g.code));
+    expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
+    expect(rows[0]!.createdAt).toEqual(at);
+    expect(typeof rows[0]!.id).toBe('number');
+    // Not given: the column's default.
+    const [read] = await database.db.select().from(customers).where(sql`${customers.code} = '900000'`);
+    expect(read).toEqual(rows[0]);
+    expect(read!.updatedAt).toBeInstanceOf(Date);
+    expect(read!.archivedAt).toBeNull();
+    // One parameter whatever the number of rows: the driver prepares it.
+    expect(new PgDialect().sqlToQuery(insertRows(customers, given)).params).toHaveLength(1);
+  });
+
+  it('refuse rows that give different columns (the one without would get null, not its default)', () => {
+    expect(() => insertRows(customers, [{ code: '901', name: 'A', language: 'en', timeZone: 'UTC' }, { code: '902', name: 'B', timeZone: 'UTC' } as typeof customers.$inferInsert])).toThrow(/same columns/);
   });
 });

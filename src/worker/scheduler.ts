@@ -12,6 +12,48 @@ const ADD_CHUNK = 1000;
  */
 const ADDS_IN_FLIGHT = 10;
 
+/** Wake-ups whose jobs one script call looks up (`wakeStates`): a few milliseconds of Redis' time. */
+const CHECK_CHUNK = 2000;
+
+/** What Redis holds for a wake-up, one character each in `wakeStates`' answer. */
+const WAKE_STATES = {
+  /** Its job is there, not delayed (waiting, prioritized or running); or, for a send's retake, the send's own job still waits its turn. */
+  held: '0',
+  /** Neither: it must be added. */
+  missing: '1',
+  /** Its job is there, delayed. */
+  delayed: '2',
+} as const;
+
+/**
+ * `wakeStates(base, id1, own1, id2, own2, …)`: for each job id of one queue (`base` is the queue's
+ * key prefix, `<prefix>:<queue>:`), its `WAKE_STATES` character. `own` is, for a send's retake, the
+ * id of the send's own job ('' otherwise): a retake is not missing while that job is prioritized or
+ * delayed. Keys are built in the script: one Redis, not a cluster (as BullMQ's own keys here).
+ */
+const WAKE_STATES_LUA = `
+local base = ARGV[1]
+local delayed = base .. 'delayed'
+local prioritized = base .. 'prioritized'
+local out = {}
+for i = 2, #ARGV, 2 do
+  local id, own = ARGV[i], ARGV[i + 1]
+  local state = '1'
+  if redis.call('EXISTS', base .. id) == 1 then
+    state = redis.call('ZSCORE', delayed, id) and '2' or '0'
+  elseif own ~= '' and (redis.call('ZSCORE', prioritized, own) or redis.call('ZSCORE', delayed, own)) then
+    state = '0'
+  end
+  out[#out + 1] = state
+end
+return table.concat(out)
+`;
+
+/** A pipeline with the script defined on the connection. */
+interface WakeStatePipeline {
+  wakeStates(base: string, ...idsAndOwn: string[]): void;
+}
+
 /** A wake-up Postgres says is owed: what the reconciler makes sure Redis holds. */
 export type Wake =
   | { queue: 'escalation'; incidentId: number; at: Date; retake?: string }
@@ -40,6 +82,7 @@ export class Scheduler {
         defaultJobOptions: { attempts: queues[q].attempts, backoff: queues[q].backoff, removeOnComplete: true, removeOnFail: true },
       });
     this.queues = { escalation: make('escalation'), send: make('send') };
+    connection.defineCommand('wakeStates', { numberOfKeys: 0, lua: WAKE_STATES_LUA });
     // Connection errors surface as rejected calls (and the reconciler repairs); don't also print them.
     for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
   }
@@ -55,7 +98,9 @@ export class Scheduler {
 
   /**
    * Makes Redis hold every wake-up given, in a bounded number of round trips: one pipeline asks
-   * which job ids exist (one round trip whatever their number), then the missing ones are added,
+   * which job ids exist (one round trip whatever their number; a script per `CHECK_CHUNK`, so the
+   * pipeline is a few commands, not a few for each of tens of thousands of open items, which in a
+   * backlog took a worker's heap past 384 MiB), then the missing ones are added,
    * `ADD_CHUNK` per pipeline and `ADDS_IN_FLIGHT` pipelines at once (one more round trip per
    * 10,000 missing: none when Redis already holds them all, as on a reconciler pass with nothing
    * lost). A wake-up that exists but is delayed past a due time that has come (the clock moved) is
@@ -72,39 +117,36 @@ export class Scheduler {
 
     const now = this.clock.now().getTime();
     const ids = wakes.map((w) => this.#jobId(w));
-    const exists = this.connection.pipeline();
-    // Per wake-up: does its job exist, is it delayed; for a send's retake, is the send's own job waiting or delayed.
-    const asked: number[] = [];
-    for (let i = 0; i < wakes.length; i++) {
-      const wake = wakes[i]!;
-      asked.push(exists.length);
-      exists.exists(this.#key(wake.queue, ids[i]!));
-      exists.zscore(this.#key(wake.queue, 'delayed'), ids[i]!);
-      if (wake.queue === 'send' && wake.retake) {
-        const own = this.#jobId({ ...wake, retake: undefined });
-        exists.zscore(this.#key('send', 'prioritized'), own);
-        exists.zscore(this.#key('send', 'delayed'), own);
+    // Per wake-up, what Redis holds (`WAKE_STATES`), asked by a script, `CHECK_CHUNK` wake-ups a
+    // call and every call in one pipeline: one round trip, and an answer of a character each.
+    const positions = { escalation: [] as number[], send: [] as number[] };
+    wakes.forEach((wake, i) => positions[wake.queue].push(i));
+    const check = this.connection.pipeline();
+    const calls: Array<{ queue: QueueName; at: number[] }> = [];
+    for (const queue of ['escalation', 'send'] as const) {
+      for (const at of chunked(positions[queue], CHECK_CHUNK)) {
+        const args = at.flatMap((i) => {
+          const wake = wakes[i]!;
+          return [ids[i]!, wake.queue === 'send' && wake.retake ? this.#jobId({ ...wake, retake: undefined }) : ''];
+        });
+        (check as unknown as WakeStatePipeline).wakeStates(this.#key(queue, ''), ...args);
+        calls.push({ queue, at });
       }
     }
-    const answers = (await exists.exec()) ?? [];
-    const answer = (at: number) => {
-      const [error, value] = answers[at] ?? [];
+    const answers = (await check.exec()) ?? [];
+    const states: string[] = wakes.map(() => '');
+    calls.forEach(({ at }, n) => {
+      const [error, value] = answers[n] ?? [new Error('no answer')];
       if (error) throw error;
-      return value;
-    };
+      at.forEach((i, k) => (states[i] = (value as string)[k]!));
+    });
     const missing: AddBatches = { escalation: [], send: [] };
     const overdueDelayed: Wake[] = [];
     for (let i = 0; i < wakes.length; i++) {
       const wake = wakes[i]!;
-      const at = asked[i]!;
-      const present = answer(at);
       const delay = Math.max(0, wake.at.getTime() - now);
-      if (present === 1) {
-        const delayedScore = answer(at + 1);
-        if (delayedScore !== null && delayedScore !== undefined && delay === 0) overdueDelayed.push(wake);
-        continue;
-      }
-      if (wake.queue === 'send' && wake.retake && (answer(at + 2) !== null || answer(at + 3) !== null)) continue;
+      if (states[i] === WAKE_STATES.delayed && delay === 0) overdueDelayed.push(wake);
+      if (states[i] !== WAKE_STATES.missing) continue;
       if (wake.queue === 'escalation') {
         missing.escalation.push({ name: 'escalation', data: { incidentId: wake.incidentId }, opts: { jobId: ids[i]!, delay } });
       } else {

@@ -25,10 +25,17 @@ import { startLocalRedis } from '../scripts/local/redis.js';
 import { ACCOUNT_SID, AUTH_TOKEN, benchEnv, mixBody, seedMixCustomers, signedForm, SHARED_NUMBER } from './support/mix.js';
 import { and, eq } from 'drizzle-orm';
 import { createSender } from '../src/app/send.js';
+import { transaction } from '../src/db/client.js';
+import { receiptKey } from '../src/db/webhook-receipts.js';
+import { handleKeptWebhooks } from '../src/http/routes/twilio/webhook.js';
 import { startSimulator } from '../sim/server.js';
 
 /** The pool size of this count's database client. */
 const POOL = 4;
+/** Kept texts handled in one transaction, as the web process takes them (`DRAIN_BATCH`). */
+const KEPT_BATCH = 50;
+/** The customers the batches use start here (the ones before text one at a time). */
+const BATCH_FROM = 2 + 2 * POOL + 2;
 const dir = mkdtempSync('/tmp/standby-round-trips-');
 chmodSync(dir, 0o755);
 const pg = await startLocalPostgres({ dataDir: join(dir, 'pg'), persistent: false });
@@ -63,7 +70,7 @@ try {
   const scheduler = new Scheduler(schedulerRedis, systemClock);
   const deps: Deps = { config, clock: systemClock, database, redis, logger: createLogger('silent'), scheduler, twilio: createTwilioClient(config) };
   await loadDemoData(database.db, systemClock.now());
-  const people = await seedMixCustomers(database.sql, 2 + 2 * POOL + 2);
+  const people = await seedMixCustomers(database.sql, BATCH_FROM + (2 * POOL + 1) * KEPT_BATCH, BATCH_FROM);
   const app = await buildApp(deps);
   await app.ready();
 
@@ -121,6 +128,22 @@ try {
     if (response.statusCode !== 200) throw new Error(`delivery report failed (${response.statusCode}): ${response.body}`);
     rows.push(['a delivery report (status callback)', { postgres: statements.length, waits: pgWrites, redis: (await redisCalls()) - redisBefore - 1, statements: [...statements] }]);
   }
+
+  // A batch of kept texts (a storm's): 50 first reports handled together in one transaction, as
+  // the web process does once it has a turn (`handleKeptWebhooks`, in the transaction that forgets them).
+  const batch = async (phones: readonly string[]) => {
+    statements = [];
+    pgWrites = 0;
+    const kept = phones.map((phone, i) => {
+      const params = { AccountSid: ACCOUNT_SID, MessageSid: `SMkept${phone.slice(1)}${i}`, From: phone, To: SHARED_NUMBER, Body: mixBody('eligible') };
+      return { path: '/twilio/sms', receiptKey: receiptKey(params.MessageSid, '/twilio/sms', params), params, receivedAt: new Date() };
+    });
+    await transaction(database.db, (tx) => handleKeptWebhooks(tx, deps, kept));
+    return { postgres: statements.length, waits: pgWrites, redis: NaN, statements: [...statements] };
+  };
+  // Warmed as the texts are: each connection of the pool in turn.
+  for (let i = 0; i < 2 * POOL; i++) await batch(people.eligible.slice(BATCH_FROM + i * KEPT_BATCH, BATCH_FROM + (i + 1) * KEPT_BATCH));
+  rows.push([`a batch of ${KEPT_BATCH} kept texts (first reports, a storm's), handled together`, await batch(people.eligible.slice(BATCH_FROM + 2 * POOL * KEPT_BATCH, BATCH_FROM + (2 * POOL + 1) * KEPT_BATCH))]);
 
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows.map(([name, counted]) => [name, counted.postgres, counted.redis, counted.waits])));
   console.log('| SMS webhook | Postgres statements (BEGIN/COMMIT included) | Postgres round trips | Redis commands |');

@@ -184,6 +184,20 @@ describe('forged and unsigned webhooks', () => {
     await w.settle();
     expect(await rowCounts()).toEqual(before);
   });
+
+  it('are told from genuine ones signed over the URL without its port (as Twilio signs it when the port is the scheme default)', async () => {
+    const text = { MessageSid: sid('SM'), AccountSid: w.config.TWILIO_ACCOUNT_SID, From: ana, To: demo.numbers.acmeDedicated, Body: 'HELP' };
+    const withoutPort = new URL(`${w.config.PUBLIC_BASE_URL}/twilio/sms`);
+    withoutPort.port = '';
+    const signedWithoutPort = twilio.getExpectedTwilioSignature(w.config.TWILIO_AUTH_TOKEN, withoutPort.href, text);
+    const send = (signature: string) =>
+      fetch(`${w.config.PUBLIC_BASE_URL}/twilio/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(text).toString() });
+    expect((await send(signedWithoutPort)).status).toBe(200);
+    // The same, one character off: refused.
+    const off = `${signedWithoutPort.slice(0, -2)}${signedWithoutPort.at(-2) === 'A' ? 'B' : 'A'}${signedWithoutPort.at(-1)}`;
+    expect((await send(off)).status).toBe(403);
+    await w.settle();
+  });
 });
 
 describe('malformed webhooks', () => {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { HttpProblem } from '../problem.js';
@@ -13,10 +14,22 @@ export function verifyTwilioSignature(request: FastifyRequest, publicBaseUrl: st
   const signature = request.headers['x-twilio-signature'];
   const params = formParams(request.body);
   const url = publicBaseUrl + request.url;
-  if (typeof signature !== 'string' || !twilio.validateRequest(authToken, signature, url, params)) {
+  if (typeof signature !== 'string' || !(signedAsIs(authToken, signature, url, params) || twilio.validateRequest(authToken, signature, url, params))) {
     throw new HttpProblem(403, 'This webhook is not signed by Twilio for this service');
   }
   return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, withoutControlCharacters(value)]));
+}
+
+/**
+ * Whether the signature is of the URL exactly as it is (what Twilio signs), in one HMAC. The
+ * library's `validateRequest`, asked when this says no, also tries the URL with and without its
+ * port and escaped: for a URL with a port it parsed the URL up to four times and computed a second
+ * HMAC for every genuine webhook, about a tenth of the web process' time in a storm.
+ */
+function signedAsIs(authToken: string, signature: string, url: string, params: Record<string, string>): boolean {
+  const expected = Buffer.from(twilio.getExpectedTwilioSignature(authToken, url, params));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**

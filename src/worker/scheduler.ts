@@ -12,14 +12,6 @@ const ADD_CHUNK = 1000;
  */
 const ADDS_IN_FLIGHT = 10;
 
-/**
- * Up to this many wake-ups of a queue are added one `add` each (sent at once, one round trip)
- * rather than as an `addBulk`: a pipeline copies every script BullMQ defines onto itself when it is
- * made, which for a report's two or three wake-ups cost more than adding them (a twentieth of the
- * web process at 100 reports a second).
- */
-const FEW_ADDS = 4;
-
 /** Wake-ups whose jobs one script call looks up (`wakeStates`): a few milliseconds of Redis' time. */
 const CHECK_CHUNK = 2000;
 
@@ -199,10 +191,9 @@ export class Scheduler {
 
   async #addAll(jobs: AddBatches): Promise<void> {
     // ioredis writes each pipeline as soon as it is built: the calls of a wave share one round trip.
-    const { escalation, send } = this.queues;
     const adds = [
-      ...chunked(jobs.escalation, ADD_CHUNK).map((chunk) => () => (chunk.length <= FEW_ADDS ? Promise.all(chunk.map((job) => escalation.add(job.name, job.data, job.opts))) : escalation.addBulk(chunk))),
-      ...chunked(jobs.send, ADD_CHUNK).map((chunk) => () => (chunk.length <= FEW_ADDS ? Promise.all(chunk.map((job) => send.add(job.name, job.data, job.opts))) : send.addBulk(chunk))),
+      ...chunked(jobs.escalation, ADD_CHUNK).map((chunk) => () => this.queues.escalation.addBulk(chunk)),
+      ...chunked(jobs.send, ADD_CHUNK).map((chunk) => () => this.queues.send.addBulk(chunk)),
     ];
     for (const wave of chunked(adds, ADDS_IN_FLIGHT)) await Promise.all(wave.map((add) => add()));
   }

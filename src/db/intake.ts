@@ -196,27 +196,13 @@ export async function saveCallSession(tx: Tx, callSid: string, values: Partial<P
  * phone arriving together take turns. Reads made after this see what the other text committed.
  */
 export async function lockSmsConversation(tx: Tx, customerPhone: string, standbyPhone: string, now: Date): Promise<SmsConversationRow> {
-  const [row] = await lockSmsConversations(tx, [{ customerPhone, standbyPhone, now }]);
-  return row!;
-}
-
-/**
- * `lockSmsConversation` for several conversations (each pair once), in one statement, locked in
- * the order of their phones so two such calls never wait on each other crosswise. Answers in the
- * order asked.
- */
-export async function lockSmsConversations(tx: Tx, asked: ReadonlyArray<{ customerPhone: string; standbyPhone: string; now: Date }>): Promise<SmsConversationRow[]> {
-  if (asked.length === 0) return [];
-  const key = (c: { customerPhone: string; standbyPhone: string }) => `${c.customerPhone} ${c.standbyPhone}`;
-  const ordered = [...asked].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  const rows = await tx
+  const [row] = await tx
     .insert(smsConversations)
-    .values(ordered.map((c) => ({ customerPhone: c.customerPhone, standbyPhone: c.standbyPhone, state: {}, lastActivityAt: c.now, createdAt: c.now })))
+    .values({ customerPhone, standbyPhone, state: {}, lastActivityAt: now, createdAt: now })
     // Updating nothing still takes the row lock, like `select … for update`.
     .onConflictDoUpdate({ target: [smsConversations.customerPhone, smsConversations.standbyPhone], set: { customerPhone: sql`excluded.customer_phone` } })
     .returning();
-  const byKey = new Map(rows.map((row) => [key(row), row]));
-  return asked.map((c) => byKey.get(key(c))!);
+  return row!;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { and, asc, gt, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { timelineEntries } from './schema.js';
-import { jsonRows } from './json-rows.js';
+import { insertRows } from './json-rows.js';
 
 export type TimelineEntry = typeof timelineEntries.$inferInsert;
 export type TimelineActor = TimelineEntry['actor'];
@@ -9,29 +9,15 @@ export type TimelineChannel = TimelineEntry['channel'];
 
 /**
  * Appends entries to incidents' timelines, in the order given, in one statement of one parameter
- * whatever their number (`jsonRows`): the driver prepares it once per connection, and a statement
- * sent after it in the same transaction goes with it (one with a parameter per value would be
- * described first, a round trip of its own, holding back what follows).
+ * whatever their number (`insertRows`): the driver prepares it once per connection, and a statement
+ * sent after it in the same transaction goes with it.
  */
 export async function addTimeline(db: Executor, entries: TimelineEntry | TimelineEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
-  const rows = list.map((e, ord) => ({
-    ord,
-    incident_id: e.incidentId,
-    at: e.at.toISOString(),
-    kind: e.kind,
-    actor: e.actor,
-    engineer_id: e.engineerId ?? null,
-    channel: e.channel,
-    body: e.body ?? '',
-    data: e.data ?? {},
-  }));
-  await db.execute(sql`
-    insert into timeline_entries (incident_id, at, kind, actor, engineer_id, channel, body, data)
-    select incident_id, at, kind, actor, engineer_id, channel, body, data
-    from ${jsonRows(rows, 'ord int, incident_id bigint, at timestamptz, kind text, actor text, engineer_id bigint, channel text, body text, data jsonb')} as r
-    order by ord`);
+  // The same columns from every entry (`insertRows`): what an entry leaves out, as the columns' defaults.
+  const rows = list.map((e) => ({ incidentId: e.incidentId, at: e.at, kind: e.kind, actor: e.actor, engineerId: e.engineerId ?? null, channel: e.channel, body: e.body ?? '', data: e.data ?? {} }));
+  await db.execute(insertRows(timelineEntries, rows));
 }
 
 /**

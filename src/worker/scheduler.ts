@@ -122,7 +122,7 @@ export class Scheduler {
     const positions = { escalation: [] as number[], send: [] as number[] };
     wakes.forEach((wake, i) => positions[wake.queue].push(i));
     const check = this.connection.pipeline();
-    const calls: Array<{ queue: QueueName; at: number[] }> = [];
+    const calls: number[][] = [];
     for (const queue of ['escalation', 'send'] as const) {
       for (const at of chunked(positions[queue], CHECK_CHUNK)) {
         const args = at.flatMap((i) => {
@@ -130,12 +130,12 @@ export class Scheduler {
           return [ids[i]!, wake.queue === 'send' && wake.retake ? this.#jobId({ ...wake, retake: undefined }) : ''];
         });
         (check as unknown as WakeStatePipeline).wakeStates(this.#key(queue, ''), ...args);
-        calls.push({ queue, at });
+        calls.push(at);
       }
     }
     const answers = (await check.exec()) ?? [];
     const states: string[] = wakes.map(() => '');
-    calls.forEach(({ at }, n) => {
+    calls.forEach((at, n) => {
       const [error, value] = answers[n] ?? [new Error('no answer')];
       if (error) throw error;
       at.forEach((i, k) => (states[i] = (value as string)[k]!));

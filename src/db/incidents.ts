@@ -58,82 +58,64 @@ export interface SlaReportIncident {
   waitingSince: number | null;
 }
 
-interface SlaReportRow extends Record<string, unknown> {
-  contract_id: string;
-  contract_name: string;
-  customer_id: string;
-  customer_code: string;
-  customer_name: string;
-  blocker_first_response_minutes: number;
-  blocker_resolution_minutes: number;
-  high_first_response_minutes: number;
-  high_resolution_minutes: number;
-  severity: 'blocker' | 'high';
-  first_contact_at: number;
-  acknowledged_at: number | null;
-  resolved_at: number | null;
-  waiting_seconds: number;
-  waiting_since: number | null;
-}
+/**
+ * An incident in the statement's answer: [severity, first contact, acknowledged, resolved,
+ * waiting seconds, waiting since], instants as epoch milliseconds.
+ */
+type SlaReportIncidentTuple = ['blocker' | 'high', number, number | null, number | null, number, number | null];
+/** A contract in the statement's answer: its ids, names and targets (minutes), then its incidents in id order. */
+type SlaReportContractTuple = [number, string, number, string, string, number, number, number, number, SlaReportIncidentTuple[]];
 
 /**
  * An instant as epoch milliseconds, exactly: cut to the millisecond first, as a JS Date cuts the
- * microseconds Postgres keeps, so the float8 it yields holds a whole number. Read as a number
- * (a fifth of the cost of parsing the text of a timestamptz) whatever the session's DateStyle.
+ * microseconds Postgres keeps, so the float8 it yields holds a whole number (written in JSON as one).
  */
 const epochMs = (column: SQL) => sql`round(date_part('epoch', date_trunc('milliseconds', ${column})) * 1000)`;
 
 /**
  * The statement behind `loadSlaReportContracts`: the incidents first contacted in [from, to) (of
- * one customer, if given) with their contract and customer, ordered by contract, then incident.
+ * one customer, if given) grouped by contract, with the contract's names and targets once, as one
+ * JSON value (`SlaReportContractTuple[]`, in contract order). One value, parsed by `JSON.parse`,
+ * instead of a row per incident decoded value by value: for a month's report (1,700 incidents of
+ * 1,000 contracts) the rows' decoding and their garbage were a third of the request's CPU.
  */
 export function slaReportSql(range: { from: Date; to: Date; customerId?: number }): SQL {
   const customer = range.customerId ? sql`and i.customer_id = ${range.customerId}` : sql``;
   return sql`
-    select i.contract_id, k.name as contract_name, c.id as customer_id, c.code as customer_code, c.name as customer_name,
-      k.blocker_first_response_minutes, k.blocker_resolution_minutes, k.high_first_response_minutes, k.high_resolution_minutes,
-      i.severity, ${epochMs(sql`i.first_contact_at`)} as first_contact_at, ${epochMs(sql`i.acknowledged_at`)} as acknowledged_at,
-      ${epochMs(sql`i.resolved_at`)} as resolved_at, i.waiting_seconds, ${epochMs(sql`i.waiting_since`)} as waiting_since
-    from incidents i
-    join contracts k on k.id = i.contract_id
-    join customers c on c.id = i.customer_id
-    where i.first_contact_at >= ${range.from.toISOString()}::timestamptz and i.first_contact_at < ${range.to.toISOString()}::timestamptz ${customer}
-    order by i.contract_id, i.id`;
+    select coalesce(json_agg(json_build_array(k.id, k.name, c.id, c.code, c.name,
+        k.blocker_first_response_minutes, k.blocker_resolution_minutes, k.high_first_response_minutes, k.high_resolution_minutes,
+        g.incidents) order by k.id), '[]') as contracts
+    from (
+      select i.contract_id, i.customer_id, json_agg(json_build_array(i.severity, ${epochMs(sql`i.first_contact_at`)}, ${epochMs(sql`i.acknowledged_at`)},
+          ${epochMs(sql`i.resolved_at`)}, i.waiting_seconds, ${epochMs(sql`i.waiting_since`)}) order by i.id) as incidents
+      from incidents i
+      where i.first_contact_at >= ${range.from.toISOString()}::timestamptz and i.first_contact_at < ${range.to.toISOString()}::timestamptz ${customer}
+      group by i.contract_id, i.customer_id
+    ) g
+    join contracts k on k.id = g.contract_id
+    join customers c on c.id = g.customer_id`;
 }
 
 /**
  * The contracts with incidents first contacted in [from, to) (of one customer, if given), in
  * contract order, each with those incidents: what the SLA report reads, in one statement. The
- * targets are the contract's as they are now, never a copy kept from earlier. Read as plain rows
- * (not through the query builder, whose per-row mapping cost several times the query itself).
+ * targets are the contract's as they are now, never a copy kept from earlier.
  */
 export async function loadSlaReportContracts(db: Executor, range: { from: Date; to: Date; customerId?: number }): Promise<SlaReportContract[]> {
-  const rows = await db.execute<SlaReportRow>(slaReportSql(range));
-  const contracts: SlaReportContract[] = [];
-  let current: SlaReportContract | undefined;
-  for (const row of rows) {
-    const contractId = Number(row.contract_id);
-    if (current?.contract.id !== contractId) {
-      current = {
-        contract: { id: contractId, name: row.contract_name, sla: contractSlaOf({
-          blockerFirstResponseMinutes: row.blocker_first_response_minutes,
-          blockerResolutionMinutes: row.blocker_resolution_minutes,
-          highFirstResponseMinutes: row.high_first_response_minutes,
-          highResolutionMinutes: row.high_resolution_minutes,
-        }) },
-        customer: { id: Number(row.customer_id), code: row.customer_code, name: row.customer_name },
-        incidents: [],
-      };
-      contracts.push(current);
-    }
-    current.incidents.push({
-      severity: row.severity,
-      firstContactAt: row.first_contact_at,
-      acknowledgedAt: row.acknowledged_at,
-      resolvedAt: row.resolved_at,
-      waitingSeconds: row.waiting_seconds,
-      waitingSince: row.waiting_since,
-    });
-  }
-  return contracts;
+  // postgres.js parses a json value itself (JSON.parse).
+  const [row] = await db.execute<{ contracts: SlaReportContractTuple[] }>(slaReportSql(range));
+  return row!.contracts.map(
+    ([id, name, customerId, customerCode, customerName, blockerFirstResponseMinutes, blockerResolutionMinutes, highFirstResponseMinutes, highResolutionMinutes, incidents]) => ({
+      contract: { id, name, sla: contractSlaOf({ blockerFirstResponseMinutes, blockerResolutionMinutes, highFirstResponseMinutes, highResolutionMinutes }) },
+      customer: { id: customerId, code: customerCode, name: customerName },
+      incidents: incidents.map(([severity, firstContactAt, acknowledgedAt, resolvedAt, waitingSeconds, waitingSince]) => ({
+        severity,
+        firstContactAt,
+        acknowledgedAt,
+        resolvedAt,
+        waitingSeconds,
+        waitingSince,
+      })),
+    }),
+  );
 }

@@ -136,7 +136,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const fastFlags = options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
   const server: ChildProcess = spawn(
     binaries.postgres,
-    ['-D', dataDir, '-p', String(port), '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', ...fastFlags, ...(process.env.STANDBY_PG_STAT_STATEMENTS ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : [])],
+    ['-D', dataDir, '-p', String(port), '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', ...fastFlags, ...(process.env.STANDBY_PG_STAT_STATEMENTS ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : []), ...(process.env.STANDBY_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean).flatMap((setting) => ['-c', setting])],
     { ...(runAs ?? {}), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   await new Promise<void>((resolve, reject) => {

@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import { startWorker, type RunningWorker } from './worker/worker.js';
 import { Scheduler } from './worker/scheduler.js';
 import { createTwilioClient } from './twilio/client.js';
+import { afterCommitsSettled } from './app/effects.js';
 
 export interface RunningService {
   deps: Deps;
@@ -49,6 +50,8 @@ export async function startService(config: Config, options: { clock: Clock; logg
     url,
     async close() {
       await app?.close();
+      // Answers went out before their wake-ups reached Redis (see registerWebhook): let those finish.
+      await afterCommitsSettled(deps);
       await worker?.close();
       await scheduler.close();
       schedulerRedis.disconnect();

@@ -51,15 +51,36 @@ export async function runAfterCommit(deps: AfterCommitDeps, effects: readonly Af
   for (const cancel of cancels) await cancelRingingCall(deps, cancel);
 }
 
-/** How long an HTTP answer waits for its wake-ups to reach Redis before answering anyway. */
+/** How long an enqueue after commit waits for Redis before leaving its wake-ups to the reconciler. */
 export const AFTER_COMMIT_BUDGET_MS = 2000;
 
 /**
  * Enqueues after commit without letting Redis hold up the answer: what is committed is already
  * owed in Postgres, so if Redis is slow or down the reconciler enqueues it later. Never throws.
  */
-export async function enqueueAfterCommit(deps: AfterCommitDeps, effects: readonly AfterCommit[], log: { warn(obj: object, msg: string): void }): Promise<void> {
-  if (effects.length === 0) return;
+export function enqueueAfterCommit(deps: AfterCommitDeps, effects: readonly AfterCommit[], log: { warn(obj: object, msg: string): void }): Promise<void> {
+  if (effects.length === 0) return Promise.resolve();
+  const enqueued = enqueueWithinBudget(deps, effects, log);
+  const ofScheduler = underWay.get(deps.scheduler) ?? new Set<Promise<void>>();
+  underWay.set(deps.scheduler, ofScheduler.add(enqueued));
+  void enqueued.finally(() => ofScheduler.delete(enqueued));
+  return enqueued;
+}
+
+/**
+ * The after-commit enqueues still under way (per scheduler, that is per process): a webhook is
+ * answered before its wake-ups reach Redis, so shutting down, or a test waiting for the service
+ * to go quiet, waits for these first.
+ */
+const underWay = new WeakMap<AfterCommitDeps['scheduler'], Set<Promise<void>>>();
+
+/** Resolves once every after-commit enqueue under way (and any started meanwhile) is done. */
+export async function afterCommitsSettled(deps: Pick<AfterCommitDeps, 'scheduler'>): Promise<void> {
+  const ofScheduler = underWay.get(deps.scheduler);
+  while (ofScheduler && ofScheduler.size > 0) await Promise.all(ofScheduler);
+}
+
+async function enqueueWithinBudget(deps: AfterCommitDeps, effects: readonly AfterCommit[], log: { warn(obj: object, msg: string): void }): Promise<void> {
   if (['reconnecting', 'close', 'end'].includes(deps.scheduler.connection.status)) {
     // Redis is known to be down: answer now; the reconciler enqueues from Postgres when it is back.
     log.warn({ effects: effects.length }, 'Redis is down: wake-ups left to the reconciler');

@@ -147,6 +147,28 @@ describe('when Redis is unreachable', () => {
   });
 });
 
+describe('when Redis is slow', () => {
+  it('answers the customer without waiting for Redis, and the page goes out once Redis takes it, once', async () => {
+    const pauser = new Redis(w.deps.config.REDIS_URL);
+    // Redis takes no write for 20 s: the page's wake-up cannot reach it.
+    await pauser.call('CLIENT', 'PAUSE', '20000', 'WRITE');
+    try {
+      const reply = await w.sim.phone(demo.acme.contacts[0]).sendSms(demo.numbers.acmeDedicated, 'BLOCKER salesforce sync down');
+      expect(reply.body).toContain('salesforce');
+      const [page] = await w.deps.database.db.select().from(notifications).where(eq(notifications.kind, 'page'));
+      expect(page?.status).toBe('pending');
+    } finally {
+      await pauser.call('CLIENT', 'UNPAUSE');
+      pauser.disconnect();
+    }
+    // No reconciler pass: the wake-up sent alongside the answer gets there.
+    await w.settle();
+    const [incidentId] = w.sim.messages.filter((m) => m.body.includes('ACK ')).map((m) => Number(/ACK (\d+)/.exec(m.body)![1]));
+    expect(recipients(incidentId!)).toContain(one.phone);
+    expect(recipients(incidentId!).filter((to) => to === one.phone)).toHaveLength(1);
+  });
+});
+
 describe('when Postgres is unreachable', () => {
   it('a customer who texts is told the truth at once, and the report opens an incident and pages when Postgres is back', async () => {
     const healthy = w.deps.database;

@@ -6,6 +6,7 @@ import type { Config } from '../../src/config.js';
 import type { Deps } from '../../src/app/deps.js';
 import { demo, loadDemoData } from '../../src/app/demo-data.js';
 import { reconcile, type ReconcileResult } from '../../src/app/reconcile.js';
+import { afterCommitsSettled } from '../../src/app/effects.js';
 import { heartbeat } from '../../src/worker/upkeep.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -116,6 +117,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       let seen = '';
       for (let i = 0; i < 1000 && quiet < 2; i++) {
         await sim.idle();
+        // A webhook is answered before its wake-ups reach Redis.
+        await afterCommitsSettled(deps);
         if (!worker) return;
         const [escalation, send] = await Promise.all([
           scheduler.queues.escalation.getJobCounts('active', 'waiting', 'prioritized'),
@@ -157,6 +160,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       await Promise.all(extras.map((e) => e.close()));
       await worker?.close();
       await app.close();
+      await afterCommitsSettled(deps);
       await sim.close();
       await scheduler.queues.send.obliterate({ force: true }).catch(() => undefined);
       await scheduler.queues.escalation.obliterate({ force: true }).catch(() => undefined);

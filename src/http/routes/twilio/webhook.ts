@@ -217,9 +217,12 @@ export function registerWebhook(app: FastifyInstance, deps: Deps, route: Webhook
     }
     try {
       const result = await deliverWithinBudget(deps, route, sid, { url: request.url, params, query, now, replayed: false }, deps.config.WEBHOOK_RETRY_BUDGET_MS);
-      await enqueueAfterCommit(deps, result.after, request.log);
       webhookOutcomes.set(request, 'answered');
-      return reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
+      // Answered on commit, without waiting for Redis: what the wake-ups wake is in Postgres (the
+      // reconciler enqueues any Redis lost), and the enqueue goes out alongside the answer.
+      reply.code(result.answer.statusCode).type(result.answer.contentType).send(result.answer.body);
+      await enqueueAfterCommit(deps, result.after, request.log);
+      return reply;
     } catch (error) {
       if (route.parked && isDatabaseUnavailable(error)) {
         try {

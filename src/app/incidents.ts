@@ -54,8 +54,10 @@ export async function openIncident(
   now: Date,
   /** Timeline entries to write after the opening's own, when it opens (e.g. the answers the reporter gets, which name the reference): in the same statement. */
   timelineAfter?: (incident: IncidentRow) => TimelineEntry[],
+  /** The escalation inputs loaded already, with the request's first statements (used when they are this policy's, at `now`). */
+  loaded?: EscalationInputs | null,
 ): Promise<OpenIncidentResult> {
-  const inputs = await loadEscalationInputs(tx, input.standby.escalationPolicyId, now);
+  const inputs = loaded && loaded.policy.id === String(input.standby.escalationPolicyId) ? loaded : await loadEscalationInputs(tx, input.standby.escalationPolicyId, now);
   const escalation = decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now);
   // Twice at most: the open incident that made the insert conflict may be resolved before we lock it.
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -7,6 +7,7 @@ import type { AfterCommit } from './effects.js';
 import { handleEngineerSms } from './engineer-sms.js';
 import { handleCustomerSms, handleCustomerTextsTogether, type CustomerSmsAt } from './intake-sms.js';
 import { loadSmsIntake, lockCustomerConversation } from '../db/intake.js';
+import { loadStandbyEscalationInputs } from '../db/escalation-policies.js';
 import { smsCustomerLookups } from '../domain/sms/index.js';
 
 /** A text to a standby number as Twilio reports it (phones as Twilio wrote them). */
@@ -32,13 +33,18 @@ export async function handleIncomingSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
   const to = normalisePhone(sms.to);
   if (!from.ok || !to.ok) return { outcome: 'unreadable' };
   // Sent together, in this order, for one round trip: the customer's conversation (locked; none
-  // is taken for an engineer's phone) and the files a first text reads (loaded after the lock, so
-  // they see what a text from the same phone committed meanwhile).
+  // is taken for an engineer's phone), the files a first text reads (loaded after the lock, so
+  // they see what a text from the same phone committed meanwhile), and what paging needs should
+  // the text open an incident (most texts to a standby number are first reports).
   const fresh = smsCustomerLookups(null, sms.body, now);
-  const [row, files] = await Promise.all([lockCustomerConversation(tx, from.e164, to.e164, now), loadSmsIntake(tx, to.e164, { from: from.e164, ...fresh })]);
+  const [row, files, escalation] = await Promise.all([
+    lockCustomerConversation(tx, from.e164, to.e164, now),
+    loadSmsIntake(tx, to.e164, { from: from.e164, ...fresh }),
+    loadStandbyEscalationInputs(tx, to.e164, now),
+  ]);
   const customer = { from: from.e164, to: to.e164, body: sms.body, messageSid: sms.messageSid };
   if (row) {
-    const answer = await handleCustomerSms(tx, deps, customer, now, { row, lookups: fresh, files });
+    const answer = await handleCustomerSms(tx, deps, customer, now, { row, lookups: fresh, files, escalation });
     return { outcome: 'answered', replies: answer.replies, after: answer.after };
   }
   // No conversation: the phone is an engineer's.

@@ -18,6 +18,7 @@ import {
   type StandbyNumberRow,
 } from '../db/intake.js';
 import { addTimeline } from '../db/timeline.js';
+import type { EscalationInputs } from '../db/escalation-policies.js';
 import { assertNever, type LogOutOfScopeEffect, type OpenIncidentEffect } from '../domain/eligibility/index.js';
 import { messages } from '../domain/i18n/index.js';
 import {
@@ -54,6 +55,8 @@ export interface CustomerSmsLoaded {
   row: SmsConversationRow;
   lookups: { customerId: number | null; code: string | null };
   files: SmsIntakeFiles;
+  /** The standby number's escalation inputs at the text's instant, should it open an incident. */
+  escalation?: EscalationInputs | null;
 }
 
 export interface CustomerSmsAnswer {
@@ -142,6 +145,7 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
           now,
           // Opened: the answers so far, and the one naming the reference, go on its timeline with the opening.
           (incident) => onIncident(incident.id, sentEvents([...replies, incidentOpenedReply(effect, incident.id)])),
+          loaded?.escalation,
         );
         after.push(...opened.after);
         incidentId = opened.incident.id;

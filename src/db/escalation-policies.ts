@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { escalationLevels, escalationPolicies, escalationTargets } from './schema.js';
 import type { EscalationPolicy, EscalationTarget } from '../domain/escalation/escalation.js';
@@ -71,10 +71,27 @@ interface EscalationInputsRow extends Record<string, unknown> {
  * instant of it; the engine checks each one's window).
  */
 export async function loadEscalationInputs(db: Executor, policyId: number, at: Date | { from: Date; until: Date }, engineerIds: readonly number[] = []): Promise<EscalationInputs> {
+  const inputs = await loadEscalationInputsOf(db, sql`${policyId}::bigint`, at, engineerIds);
+  if (!inputs) throw new Error(`escalation policy ${policyId} does not exist`);
+  return inputs;
+}
+
+/**
+ * `loadEscalationInputs` for the policy of the standby number `standbyPhone` (null when it is
+ * none of ours), at `at`: sent with a text's first statements, before it is known whether the
+ * text opens an incident, so an eligible report does not wait a round trip more for it.
+ */
+export function loadStandbyEscalationInputs(db: Executor, standbyPhone: string, at: Date): Promise<EscalationInputs | null> {
+  return loadEscalationInputsOf(db, sql`(select escalation_policy_id from standby_numbers where phone = ${standbyPhone})`, at, []);
+}
+
+async function loadEscalationInputsOf(db: Executor, policyId: SQL, at: Date | { from: Date; until: Date }, engineerIds: readonly number[]): Promise<EscalationInputs | null> {
   const { from, until } = at instanceof Date ? { from: at, until: at } : at;
   const [row] = await db.execute<EscalationInputsRow>(sql`
-    with levels as (
-      select id, position, ack_timeout_seconds from escalation_levels where policy_id = ${policyId}
+    with chosen as (
+      select ${policyId} as policy_id
+    ), levels as (
+      select id, position, ack_timeout_seconds from escalation_levels where policy_id = (select policy_id from chosen)
     ), targets as (
       select id, level_id, rotation_id, engineer_id from escalation_targets where level_id in (select id from levels)
     ), versions as (
@@ -86,7 +103,7 @@ export async function loadEscalationInputs(db: Executor, policyId: number, at: D
       where rotation_id in (select rotation_id from targets) and starts_at <= ${until.toISOString()}::timestamptz and ends_at > ${from.toISOString()}::timestamptz
     )
     select
-      (select json_build_object('id', id, 'repeat', repeat) from escalation_policies where id = ${policyId}) as policy,
+      (select json_build_object('id', id, 'repeat', repeat) from escalation_policies where id = (select policy_id from chosen)) as policy,
       coalesce((select json_agg(json_build_object('ackTimeoutSeconds', l.ack_timeout_seconds, 'targets', coalesce((
           select json_agg(json_build_object('rotationId', t.rotation_id, 'engineerId', t.engineer_id) order by t.id) from targets t where t.level_id = l.id), '[]'))
         order by l.position) from levels l), '[]') as levels,
@@ -104,7 +121,7 @@ export async function loadEscalationInputs(db: Executor, policyId: number, at: D
           or e.id in (select engineer_id from participants)
           or e.id in (select engineer_id from overrides)
           or e.id = any(${`{${engineerIds.join(',')}}`}::bigint[]))), '[]') as engineers`);
-  if (!row?.policy) throw new Error(`escalation policy ${policyId} does not exist`);
+  if (!row?.policy) return null;
 
   const rotations = new Map<number, Rotation>();
   for (const level of row.levels) {

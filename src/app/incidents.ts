@@ -45,19 +45,22 @@ export type OpenIncidentResult =
  * that already has an open incident is added to that incident instead; the database's partial
  * unique index settles concurrent contacts.
  *
- * Round trips: the escalation inputs (one statement), the incident, the pages, the timeline.
+ * Round trips: the escalation inputs (one statement, unless given), the incident, the pages, the timeline.
  */
 export async function openIncident(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
   input: OpenIncidentInput,
   now: Date,
-  /** Timeline entries to write after the opening's own, when it opens (e.g. the answers the reporter gets, which name the reference): in the same statement. */
-  timelineAfter?: (incident: IncidentRow) => TimelineEntry[],
-  /** The escalation inputs loaded already, with the request's first statements (used when they are this policy's, at `now`). */
-  loaded?: EscalationInputs | null,
+  options: {
+    /** Timeline entries to write after the opening's own, when it opens (e.g. the answers the reporter gets, which name the reference): in the same statement. */
+    timelineAfter?: (incident: IncidentRow) => TimelineEntry[];
+    /** The escalation inputs loaded already, with the request's first statements: used when they are this policy's (at `now`). */
+    escalationInputs?: EscalationInputs | null;
+  } = {},
 ): Promise<OpenIncidentResult> {
-  const inputs = loaded && loaded.policy.id === String(input.standby.escalationPolicyId) ? loaded : await loadEscalationInputs(tx, input.standby.escalationPolicyId, now);
+  const { timelineAfter, escalationInputs: loaded } = options;
+  const inputs = loaded?.policy.id === String(input.standby.escalationPolicyId) ? loaded : await loadEscalationInputs(tx, input.standby.escalationPolicyId, now);
   const escalation = decideEscalation(inputs, notStartedEscalation(), { type: 'start' }, now);
   // Twice at most: the open incident that made the insert conflict may be resolved before we lock it.
   for (let attempt = 0; attempt < 2; attempt++) {

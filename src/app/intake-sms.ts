@@ -143,9 +143,11 @@ export async function handleCustomerSms(tx: Tx, deps: Pick<Deps, 'config'>, sms:
           deps,
           incidentInputOf(effect, standby, files, { channel: 'sms', reporterPhone: sms.from, firstContactAt: effect.firstContactAt, transcript: toTimeline([...conversation.transcript, received]) }),
           now,
-          // Opened: the answers so far, and the one naming the reference, go on its timeline with the opening.
-          (incident) => onIncident(incident.id, sentEvents([...replies, incidentOpenedReply(effect, incident.id)])),
-          loaded?.escalation,
+          {
+            // Opened: the answers so far, and the one naming the reference, go on its timeline with the opening.
+            timelineAfter: (incident) => onIncident(incident.id, sentEvents([...replies, incidentOpenedReply(effect, incident.id)])),
+            escalationInputs: loaded?.escalation,
+          },
         );
         after.push(...opened.after);
         incidentId = opened.incident.id;
